@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` and `make test`. Each installs what is missing
+# (idempotently, see scripts/setup.sh) and builds first.
+.PHONY: setup build test test-rust test-js lint demo clean
+
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	bash scripts/build.sh
+
+lint: setup
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+
+test-rust: setup
+	cargo test
+
+test-js: build
+	node --test --test-concurrency=1 tests/js/
+
+test: lint test-rust test-js
+
+demo: build
+	node scripts/demo.mjs
+
+clean:
+	rm -rf target pkg/dist node_modules

@@ -1,0 +1,216 @@
+// An offline TTPay server for integration tests: the server side of the wire protocol, written
+// with node:http and node:crypto only. It shares no code with the client (it never loads the
+// wasm), so a client that signs wrongly fails against it just as it would against TTPay.
+import { createServer } from 'node:http';
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/** The documented demo app: use it with `baseUrl` pointing at the mock. Never a real credential. */
+export const DEMO_APP = Object.freeze({
+  appId: 'ttpay-demo-app',
+  appSecret: 'demo-secret-0123456789abcdefghij',
+  mchId: '100001',
+});
+
+/** Orders every new mock starts with, unless `orders` is given. */
+export const DEMO_ORDERS = Object.freeze([
+  { transactionId: 'order-1001', state: 'NOTPAY', amount: '12.50', currency: 'USDT', description: 'Coffee beans, 1 kg' },
+  { transactionId: 'order-1002', state: 'NOTPAY', amount: '99.00', currency: 'USDT', description: 'Annual plan' },
+  { transactionId: 'order-1003', state: 'NOTPAY', amount: '5.00', currency: 'TRX', description: 'Sticker pack' },
+  { transactionId: 'order-2001', state: 'SUCCESS', amount: '42.00', currency: 'USDT', description: 'Already paid' },
+]);
+
+export const CLOSE_PATH = '/v1/transaction/close';
+const AUTH_RE =
+  /^TTPAY-AES-256-ECB app_id=([^,\s=]+),mch_id=([^,\s=]+),nonce_str=([0-9A-Za-z]{32}),timestamp=(\d{10}|\d{13}),signature=([A-Za-z0-9+/]+={0,2})$/;
+const MAX_BODY = 64 * 1024;
+
+function aes(mode, secret, data) {
+  const key = Buffer.from(secret, 'utf8');
+  const c = mode === 'enc' ? createCipheriv('aes-256-ecb', key, null) : createDecipheriv('aes-256-ecb', key, null);
+  return Buffer.concat([c.update(data), c.final()]);
+}
+
+/**
+ * Starts the mock on `host:port` (default 127.0.0.1, a free port).
+ * @param {object} [options]
+ * @param {Array<{appId:string, appSecret:string, mchId:string}>} [options.apps]
+ * @param {Array<{transactionId:string, state:string}>} [options.orders]
+ * @param {number} [options.clockOffsetMs] added to the mock's clock (simulates skew)
+ * @param {number} [options.timestampWindowMs] how far a request timestamp may be from now (±)
+ * @param {number} [options.lifetimeMs] stop by itself after this long (tests); 0 = never
+ */
+export async function startMockServer(options = {}) {
+  const {
+    host = '127.0.0.1',
+    port = 0,
+    apps = [DEMO_APP],
+    orders = DEMO_ORDERS,
+    clockOffsetMs = 0,
+    timestampWindowMs = 5 * 60 * 1000,
+    lifetimeMs = 0,
+    onRequest,
+  } = options;
+  const appsById = new Map(apps.map((a) => [a.appId, { ...a }]));
+  const state = new Map(orders.map((o) => [o.transactionId, { ...o, closedCount: 0 }]));
+  const seenNonces = new Map(); // `${appId}:${nonce}` -> expiry (ms)
+  const stats = { requests: 0, apiRequests: 0 };
+  const log = []; // the last requests, for tests that inspect the wire
+  const now = () => Date.now() + clockOffsetMs;
+
+  function reply(res, status, payload, app) {
+    const body = Buffer.from(JSON.stringify(payload));
+    const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length };
+    if (app) {
+      // Sign the reply as the docs describe: timestamp \n nonce \n body.
+      const ts = String(now());
+      const nonce = randomBytes(16).toString('hex');
+      const text = Buffer.concat([Buffer.from(`${ts}\n${nonce}\n`), body]);
+      headers['ttpay-timestamp'] = ts;
+      headers['ttpay-nonce'] = nonce;
+      headers['ttpay-signature'] = aes('enc', app.appSecret, text).toString('base64');
+    }
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+  const fail = (res, code, msg, app) => reply(res, 200, { code, msg, request_id: randomUUID() }, app);
+
+  function rememberNonce(appId, nonce) {
+    const t = now();
+    for (const [k, exp] of seenNonces) if (exp < t) seenNonces.delete(k);
+    const key = `${appId}:${nonce}`;
+    if (seenNonces.has(key)) return false;
+    seenNonces.set(key, t + 2 * timestampWindowMs);
+    return true;
+  }
+
+  function handleClose(req, res, raw) {
+    stats.apiRequests += 1;
+    const auth = req.headers.authorization ?? '';
+    const m = AUTH_RE.exec(auth);
+    if (!m) return fail(res, 103, 'invalid Authorization header');
+    const [, appId, mchId, nonce, timestamp, signature] = m;
+    const app = appsById.get(appId);
+    if (!app) return fail(res, 20000, 'application does not exist');
+    if (req.headers.app_id !== undefined && req.headers.app_id !== appId) {
+      return fail(res, 103, 'app_id header does not match Authorization');
+    }
+    const tsMs = timestamp.length === 10 ? Number(timestamp) * 1000 : Number(timestamp);
+    if (Math.abs(now() - tsMs) > timestampWindowMs) return fail(res, 104, 'signature expired: timestamp outside the window');
+    let plain;
+    try {
+      plain = aes('dec', app.appSecret, Buffer.from(signature, 'base64'));
+    } catch {
+      return fail(res, 103, 'invalid signature');
+    }
+    // Rebuilt from what was received: path and query, timestamp, nonce, the raw body bytes.
+    const expected = Buffer.concat([Buffer.from(`${req.url}\n${timestamp}\n${nonce}\n`), raw]);
+    if (plain.length !== expected.length || !timingSafeEqual(plain, expected)) {
+      return fail(res, 103, 'invalid signature');
+    }
+    if (!rememberNonce(appId, nonce)) return fail(res, 103, 'nonce already used');
+    if (mchId !== app.mchId) return fail(res, 103, 'mch_id does not belong to this app', app);
+    let body;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return fail(res, 100, 'request body is not JSON', app);
+    }
+    if (body === null || typeof body !== 'object') return fail(res, 100, 'request body is not an object', app);
+    if (body.app_id !== appId) return fail(res, 103, 'app_id in body does not match Authorization', app);
+    if (body.mch_id === undefined || body.mch_id === '') return fail(res, 11003, 'missing mch_id', app);
+    if (body.mch_id !== mchId) return fail(res, 103, 'mch_id in body does not match Authorization', app);
+    if (typeof body.transaction_id !== 'string' || body.transaction_id === '') {
+      return fail(res, 11003, 'missing transaction_id', app);
+    }
+    const order = state.get(body.transaction_id);
+    if (!order) return fail(res, 12002, 'order does not exist', app);
+    if (order.state === 'SUCCESS') return fail(res, 20005, 'order is paid (SUCCESS) and cannot be closed', app);
+    if (order.state === 'NOTPAY') {
+      order.state = 'CLOSED';
+      order.closedCount += 1;
+    }
+    // Closing is idempotent: an order already CLOSED answers success again.
+    return reply(
+      res,
+      200,
+      { code: 0, msg: 'success', request_id: randomUUID(), data: { transaction_id: order.transactionId, trade_state: order.state } },
+      app,
+    );
+  }
+
+  function handleControl(req, res, url) {
+    const json = (status, v) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(v));
+    };
+    if (url.pathname === '/_mock/orders') return json(200, [...state.values()]);
+    const m = /^\/_mock\/orders\/([^/]+)$/.exec(url.pathname);
+    if (m) {
+      const order = state.get(decodeURIComponent(m[1]));
+      return order ? json(200, order) : json(404, { error: 'no such order' });
+    }
+    if (url.pathname === '/_mock/stats') return json(200, { ...stats });
+    return json(404, { error: 'not found' });
+  }
+
+  const server = createServer((req, res) => {
+    stats.requests += 1;
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const entry = { method: req.method, url: req.url, headers: { ...req.headers }, body: raw.toString('utf8') };
+      log.push(entry);
+      if (log.length > 100) log.shift();
+      onRequest?.(entry);
+      const url = new URL(req.url, 'http://mock');
+      if (url.pathname.startsWith('/_mock/') && req.method === 'GET') return handleControl(req, res, url);
+      if (url.pathname === CLOSE_PATH) {
+        if (req.method !== 'POST') return reply(res, 405, { code: 100, msg: 'method not allowed' });
+        return handleClose(req, res, raw);
+      }
+      if (options.handle?.(req, res, url)) return;
+      return reply(res, 404, { code: 100, msg: 'not found' });
+    });
+  });
+
+  const sockets = new Set();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  let timer;
+  const close = () =>
+    new Promise((resolve) => {
+      clearTimeout(timer);
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  if (lifetimeMs > 0) {
+    timer = setTimeout(close, lifetimeMs);
+    timer.unref();
+  }
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    /** A copy of one order's state, or undefined. */
+    order: (id) => (state.has(id) ? { ...state.get(id) } : undefined),
+    orders: () => [...state.values()].map((o) => ({ ...o })),
+    stats: () => ({ ...stats }),
+    requests: () => log.slice(),
+    close,
+  };
+}

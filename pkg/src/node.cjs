@@ -1,0 +1,16 @@
+// Node entry, CommonJS so that `require()` works on every Node >= 18 and `import` (node.mjs)
+// shares this one instance. Bundled by esbuild into dist/node.cjs, beside the .wasm, which is
+// why it reads the wasm from __dirname.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { webcrypto } = require('node:crypto');
+const api = require('./api.js');
+
+api.setup(new WebAssembly.Module(readFileSync(join(__dirname, 'ttpay_wasm_bg.wasm'))), webcrypto);
+
+module.exports = {
+  TTPayClient: api.TTPayClient,
+  TTPayError: api.TTPayError,
+  closeOrder: api.closeOrder,
+};

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, skipping whatever is already there at the right
+# version, so a second run takes seconds. Only the package registries are reachable: nothing
+# here downloads a prebuilt binary from anywhere else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WASM_PACK_VERSION=0.15.1
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+# The CLI must equal the wasm-bindgen crate in Cargo.lock exactly, or wasm-pack tries a download.
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  # Without --locked: the CLI's own lock file names a crate version the registry lacks.
+  cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)" != "$WASM_PACK_VERSION" ]; then
+  cargo install --locked wasm-pack --version "$WASM_PACK_VERSION" --force
+fi
+
+# npm: reinstall only when the lock file changed since the last install.
+stamp=node_modules/.ttpay-setup-stamp
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > "$stamp"
+fi

@@ -1,0 +1,18 @@
+//! The pure core: no I/O, no clock, no randomness, no JavaScript. Everything here is plain
+//! functions over values and bytes, tested natively with `cargo test`.
+
+pub mod base_url;
+pub mod body;
+pub mod call;
+pub mod codes;
+pub mod error;
+pub mod json;
+pub mod options;
+pub mod reply;
+pub mod secret;
+pub mod sign;
+
+pub use call::{Call, Interrupted, Request};
+pub use error::{Error, ErrorKind};
+pub use options::{ClientConfig, Input, RawClientOptions};
+pub use reply::Success;

@@ -1,0 +1,278 @@
+//! Client options and call parameters: each raw value the caller passed is checked here, before
+//! any network traffic, and every refusal names the field and the rule it broke.
+
+use super::base_url::BaseUrl;
+use super::error::Error;
+use super::secret::AppSecret;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.ttpay.io";
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// `setTimeout` takes a signed 32-bit delay; a larger one fires at once.
+pub const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
+pub const MAX_ID_CHARS: usize = 128;
+pub const DEFAULT_USER_AGENT: &str = concat!("ttpay-wasm/", env!("CARGO_PKG_VERSION"));
+
+/// Option names `new TTPayClient(options)` accepts. `fetch` is checked by the wasm layer.
+pub const CLIENT_OPTIONS: &[&str] = &[
+    "appId",
+    "appSecret",
+    "mchId",
+    "baseUrl",
+    "timeoutMs",
+    "userAgent",
+    "timestampUnit",
+    "fetch",
+];
+/// Parameter names of `client.closeOrder(params)`.
+pub const CLOSE_ORDER_PARAMS: &[&str] = &["transactionId", "mchId"];
+/// Names of the per-call options object (`closeOrder(params, { signal })`).
+pub const CALL_OPTIONS: &[&str] = &["signal"];
+/// Names the one-shot `closeOrder({...})` takes on top of the client options.
+pub const ONE_SHOT_EXTRA: &[&str] = &["transactionId", "signal"];
+
+/// A value as the caller passed it, reduced to what validation needs to know.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    Missing,
+    Str(String),
+    Num(f64),
+    /// Anything else, named by its JavaScript type (`"object"`, `"null"`, `"boolean"`, ...).
+    Other(&'static str),
+}
+
+impl Input {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Input::Missing => "undefined",
+            Input::Str(_) => "string",
+            Input::Num(_) => "number",
+            Input::Other(t) => t,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimestampUnit {
+    Millis,
+    Seconds,
+}
+
+impl TimestampUnit {
+    /// The timestamp text for a JavaScript clock reading (milliseconds since the epoch).
+    pub fn format(self, now_ms: f64) -> String {
+        let ms = if now_ms.is_finite() && now_ms > 0.0 {
+            now_ms.floor() as u64
+        } else {
+            0
+        };
+        match self {
+            TimestampUnit::Millis => ms.to_string(),
+            TimestampUnit::Seconds => (ms / 1000).to_string(),
+        }
+    }
+}
+
+/// Everything a client needs, validated. Built once per client.
+#[derive(Debug)]
+pub struct ClientConfig {
+    pub app_id: String,
+    pub secret: AppSecret,
+    pub mch_id: String,
+    pub base_url: BaseUrl,
+    pub timeout_ms: u32,
+    pub user_agent: String,
+    pub timestamp_unit: TimestampUnit,
+}
+
+/// The raw client options, one [`Input`] per known name.
+#[derive(Clone, Debug, Default)]
+pub struct RawClientOptions {
+    pub app_id: Input,
+    pub app_secret: Input,
+    pub mch_id: Input,
+    pub base_url: Input,
+    pub timeout_ms: Input,
+    pub user_agent: Input,
+    pub timestamp_unit: Input,
+}
+
+impl Default for Input {
+    fn default() -> Input {
+        Input::Missing
+    }
+}
+
+impl RawClientOptions {
+    pub fn validate(&self) -> Result<ClientConfig, Error> {
+        let app_id = header_id("appId", &self.app_id)?;
+        let app_secret = match &self.app_secret {
+            Input::Str(s) => AppSecret::new(s)?,
+            Input::Missing => return Err(Error::invalid("appSecret", "is required")),
+            other => {
+                return Err(Error::invalid(
+                    "appSecret",
+                    format!("must be a string (got {})", other.type_name()),
+                ))
+            }
+        };
+        let mch_id = header_id("mchId", &self.mch_id)?;
+        let base_url = match &self.base_url {
+            Input::Missing => BaseUrl::parse(DEFAULT_BASE_URL)?,
+            Input::Str(s) => BaseUrl::parse(s)?,
+            other => return Err(not_a_string("baseUrl", other)),
+        };
+        let timeout_ms = match self.timeout_ms {
+            Input::Missing => DEFAULT_TIMEOUT_MS,
+            Input::Num(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMEOUT_MS => n.ceil() as u32,
+            Input::Num(_) => {
+                return Err(Error::invalid(
+                    "timeoutMs",
+                    "must be a positive finite number of milliseconds, at most 2147483647",
+                ))
+            }
+            ref other => {
+                return Err(Error::invalid(
+                    "timeoutMs",
+                    format!("must be a number (got {})", other.type_name()),
+                ))
+            }
+        };
+        let user_agent = match &self.user_agent {
+            Input::Missing => DEFAULT_USER_AGENT.to_string(),
+            Input::Str(s)
+                if !s.is_empty()
+                    && s.len() <= 256
+                    && s.bytes().all(|b| (0x20..0x7f).contains(&b)) =>
+            {
+                s.clone()
+            }
+            Input::Str(_) => {
+                return Err(Error::invalid(
+                    "userAgent",
+                    "must be 1 to 256 printable ASCII characters",
+                ))
+            }
+            other => return Err(not_a_string("userAgent", other)),
+        };
+        let timestamp_unit = match &self.timestamp_unit {
+            Input::Missing => TimestampUnit::Millis,
+            Input::Str(s) if s == "ms" => TimestampUnit::Millis,
+            Input::Str(s) if s == "s" => TimestampUnit::Seconds,
+            _ => return Err(Error::invalid("timestampUnit", "must be 'ms' or 's'")),
+        };
+        Ok(ClientConfig {
+            app_id,
+            secret: app_secret,
+            mch_id,
+            base_url,
+            timeout_ms,
+            user_agent,
+            timestamp_unit,
+        })
+    }
+}
+
+fn not_a_string(field: &str, got: &Input) -> Error {
+    Error::invalid(field, format!("must be a string (got {})", got.type_name()))
+}
+
+fn required_string<'a>(field: &str, input: &'a Input) -> Result<&'a str, Error> {
+    match input {
+        Input::Str(s) if s.is_empty() => Err(Error::invalid(field, "must not be empty")),
+        Input::Str(s) => Ok(s),
+        Input::Missing => Err(Error::invalid(field, "is required")),
+        other => Err(not_a_string(field, other)),
+    }
+}
+
+fn bounded(field: &str, s: &str) -> Result<(), Error> {
+    let chars = s.chars().count();
+    if chars > MAX_ID_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {MAX_ID_CHARS} characters (got {chars})"),
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// An id that travels inside the `Authorization` header: besides the length and control-character
+/// rules, a space or comma would split the header's fields, and fetch refuses non-ASCII headers.
+pub fn header_id(field: &str, input: &Input) -> Result<String, Error> {
+    let s = required_string(field, input)?;
+    bounded(field, s)?;
+    if !s.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
+        return Err(Error::invalid(
+            field,
+            "must be printable ASCII without spaces or commas (it travels in the Authorization header)",
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// An order id: it travels only in the JSON body, so any text without control characters will do.
+pub fn transaction_id(input: &Input) -> Result<Option<String>, Error> {
+    match input {
+        Input::Missing => Ok(None),
+        other => {
+            let s = required_string("transactionId", other)?;
+            bounded("transactionId", s)?;
+            Ok(Some(s.to_string()))
+        }
+    }
+}
+
+/// Refuses option names outside `allowed`, suggesting the closest known name for a typo.
+pub fn check_names<S: AsRef<str>>(names: &[S], allowed: &[&str]) -> Result<(), Error> {
+    for name in names {
+        let name = name.as_ref();
+        if allowed.contains(&name) {
+            continue;
+        }
+        let hint = allowed
+            .iter()
+            .map(|a| {
+                (
+                    edit_distance(&name.to_ascii_lowercase(), &a.to_ascii_lowercase()),
+                    a,
+                )
+            })
+            .filter(|(d, _)| *d <= 2)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, a)| format!(" (did you mean `{a}`?)"))
+            .unwrap_or_default();
+        let shown: String = name.chars().take(64).filter(|c| !c.is_control()).collect();
+        return Err(Error::invalid(
+            &shown,
+            format!(
+                "unknown option{hint}; known options: {}",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Levenshtein distance counting a swap of neighbours as one edit, so `appSecert` → `appSecret`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2 = vec![0usize; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a.get(i - 1) != b.get(j - 1));
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1) {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,97 @@
+//! Turning what the server sent (status and body bytes) into a result or a typed error.
+
+use super::codes;
+use super::error::{Error, ErrorKind};
+use super::json::{self, Value};
+
+/// A successful reply: TTPay's `code` 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Success {
+    pub msg: String,
+    pub request_id: String,
+    pub http_status: u16,
+    /// The reply's parsed body, kept for reply-signature verification.
+    pub body: Value,
+}
+
+/// Classifies one reply. Business errors come as HTTP 200 with `code != 0` (`api`); statuses
+/// outside 2xx are `http` errors (5xx and 429 retryable), carrying TTPay's fields when the body
+/// has them; a 2xx body that is not TTPay's JSON is `invalid_response`.
+pub fn classify(http_status: u16, body: &[u8]) -> Result<Success, Error> {
+    let parsed = std::str::from_utf8(body)
+        .map_err(|_| "is not valid UTF-8".to_string())
+        .and_then(|text| {
+            json::parse(text).map_err(|e| format!("is not JSON ({} at byte {})", e.what, e.offset))
+        });
+
+    if !(200..300).contains(&http_status) {
+        let mut err = Error::new(
+            ErrorKind::Http,
+            format!("TTPay answered HTTP {http_status}"),
+        );
+        err.http_status = Some(http_status);
+        err.retryable = http_status >= 500 || http_status == 429;
+        if let Ok(value) = &parsed {
+            err.code = value.get("code").and_then(Value::as_i64);
+            err.msg = value.get("msg").and_then(Value::as_str).map(str::to_string);
+            err.request_id = request_id(value);
+            if let (Some(code), Some(msg)) = (err.code, &err.msg) {
+                err.message = format!("TTPay answered HTTP {http_status}: code {code}: {msg}");
+            }
+        }
+        return Err(err);
+    }
+
+    let invalid = |why: String, value: Option<&Value>| {
+        let mut err = Error::new(ErrorKind::InvalidResponse, format!("TTPay's reply {why}"));
+        err.http_status = Some(http_status);
+        err.request_id = value.and_then(request_id);
+        err
+    };
+    let value = parsed.map_err(|why| invalid(why, None))?;
+    if !matches!(value, Value::Object(_)) {
+        return Err(invalid("is not a JSON object".into(), None));
+    }
+    let code = match value.get("code") {
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| invalid("has a `code` that is not an integer".into(), Some(&value)))?,
+        None => return Err(invalid("has no `code` member".into(), Some(&value))),
+    };
+    let msg = match value.get("msg") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => {
+            return Err(invalid(
+                "has a `msg` that is not a string".into(),
+                Some(&value),
+            ))
+        }
+    };
+    if code != 0 {
+        let meaning = codes::lookup(code).map_or("undocumented code", |c| c.meaning);
+        let mut err = Error::new(
+            ErrorKind::Api,
+            format!("TTPay refused the request: code {code} ({meaning}): {msg}"),
+        );
+        err.code = Some(code);
+        err.msg = Some(msg);
+        err.http_status = Some(http_status);
+        err.request_id = request_id(&value);
+        err.retryable = codes::is_retryable(code);
+        return Err(err);
+    }
+    Ok(Success {
+        msg,
+        request_id: request_id(&value).unwrap_or_default(),
+        http_status,
+        body: value,
+    })
+}
+
+fn request_id(value: &Value) -> Option<String> {
+    value
+        .get("request_id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}

@@ -1,0 +1,74 @@
+//! The APP_SECRET, held only as an expanded AES-256 key. It has no accessor, and its `Debug`
+//! prints a placeholder, so no message, log line or serialisation can carry it out.
+
+use aes::cipher::{generic_array::GenericArray, BlockDecrypt, BlockEncrypt, KeyInit};
+use aes::Aes256;
+use std::fmt;
+
+use super::error::Error;
+
+const BLOCK: usize = 16;
+
+pub struct AppSecret {
+    // Expanded once per client: signing then costs the block encryptions alone.
+    cipher: Aes256,
+}
+
+impl AppSecret {
+    /// The key is the UTF-8 bytes of the secret, which TTPay issues as exactly 32 characters.
+    pub fn new(secret: &str) -> Result<AppSecret, Error> {
+        let len = secret.len();
+        if len != 32 {
+            // The length is safe to say; the value never is.
+            return Err(Error::invalid(
+                "appSecret",
+                format!("must be exactly 32 bytes of UTF-8 (got {len})"),
+            ));
+        }
+        let cipher = Aes256::new_from_slice(secret.as_bytes())
+            .map_err(|_| Error::invalid("appSecret", "must be exactly 32 bytes of UTF-8"))?;
+        Ok(AppSecret { cipher })
+    }
+
+    /// AES-256-ECB with PKCS#7 padding; always at least one block, a whole one when `plain` is
+    /// already a multiple of 16 bytes.
+    pub fn encrypt(&self, plain: &[u8]) -> Vec<u8> {
+        let pad = BLOCK - plain.len() % BLOCK;
+        let mut out = Vec::with_capacity(plain.len() + pad);
+        out.extend_from_slice(plain);
+        out.resize(plain.len() + pad, pad as u8);
+        for block in out.chunks_exact_mut(BLOCK) {
+            self.cipher
+                .encrypt_block(GenericArray::from_mut_slice(block));
+        }
+        out
+    }
+
+    /// The inverse of [`encrypt`](Self::encrypt); `None` when the length or the padding is wrong.
+    pub fn decrypt(&self, cipher_text: &[u8]) -> Option<Vec<u8>> {
+        if cipher_text.is_empty() || cipher_text.len() % BLOCK != 0 {
+            return None;
+        }
+        let mut out = cipher_text.to_vec();
+        for block in out.chunks_exact_mut(BLOCK) {
+            self.cipher
+                .decrypt_block(GenericArray::from_mut_slice(block));
+        }
+        let pad = usize::from(*out.last()?);
+        if pad == 0 || pad > BLOCK || pad > out.len() {
+            return None;
+        }
+        let body_len = out.len() - pad;
+        if !out.get(body_len..)?.iter().all(|&b| usize::from(b) == pad) {
+            return None;
+        }
+        out.truncate(body_len);
+        Some(out)
+    }
+}
+
+impl fmt::Debug for AppSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AppSecret(<redacted>)")
+    }
+}
