@@ -1,0 +1,104 @@
+// Shared fixtures for the integration tests: a mock per test, servers that misbehave on purpose,
+// and the secret-hygiene check. Every server listens on 127.0.0.1 and is closed by the test.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { inspect } from 'node:util';
+import { TTPayClient, TTPayError } from 'ttpay-wasm';
+import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
+
+export { DEMO_APP };
+
+/** A fresh mock for one test, closed when the test ends (and by itself after a minute). */
+export async function mockFor(t, options = {}) {
+  const mock = await startMockServer({ lifetimeMs: 60_000, ...options });
+  t.after(() => mock.close());
+  return mock;
+}
+
+export function clientFor(mock, extra = {}) {
+  return new TTPayClient({ ...DEMO_APP, baseUrl: mock.url, ...extra });
+}
+
+/** Awaits a promise that must reject, returning the reason. */
+export async function rejection(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  assert.fail('expected the call to reject');
+}
+
+/** The synchronous variant, for constructors. */
+export function thrown(fn) {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  assert.fail('expected a throw');
+}
+
+/** Asserts a typed error of `kind` and that the secret is nowhere in any view of it. */
+export function assertTTPayError(err, kind, fields = {}) {
+  assert.ok(err instanceof TTPayError, `not a TTPayError: ${inspect(err)}`);
+  assert.ok(err instanceof Error);
+  assert.equal(err.name, 'TTPayError');
+  assert.equal(err.kind, kind, err.message);
+  for (const [k, v] of Object.entries(fields)) assert.deepEqual(err[k], v, `err.${k}`);
+  assert.equal(typeof err.retryable, 'boolean');
+  assertNoSecret(err);
+  return err;
+}
+
+export function assertNoSecret(value, secret = DEMO_APP.appSecret) {
+  const views = [inspect(value, { depth: 10, showHidden: true }), JSON.stringify(value) ?? ''];
+  if (value instanceof Error) views.push(String(value.message), String(value.stack));
+  for (const view of views) assert.ok(!view.includes(secret), `secret leaked in: ${view}`);
+}
+
+/**
+ * A server that accepts requests and never finishes them: `mode` 'headers' stalls before the
+ * status line, 'body' sends headers and half a body, then stalls.
+ */
+export async function stallServer(t, mode = 'headers') {
+  const sockets = new Set();
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests += 1;
+    if (mode === 'body') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"code":0,');
+    }
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const close = () => {
+    for (const s of sockets) s.destroy();
+    return new Promise((r) => server.close(r));
+  };
+  t.after(close);
+  return { url: `http://127.0.0.1:${server.address().port}`, requests: () => requests };
+}
+
+/** A loopback port with nothing listening on it. */
+export async function refusedPort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** An injected fetch that answers with a fixed Response and counts its calls. */
+export function cannedFetch(make) {
+  const f = async (url, init) => {
+    f.calls.push({ url, init });
+    return make();
+  };
+  f.calls = [];
+  return f;
+}
