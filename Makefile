@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Each installs what is missing
 # (idempotently, see scripts/setup.sh) and builds first.
-.PHONY: setup build test test-rust test-js lint demo clean
+.PHONY: setup build test test-rust test-js lint demo size clean
 
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
@@ -28,3 +28,6 @@ demo: build
 
 clean:
 	rm -rf target pkg/dist node_modules
+
+size: build
+	node scripts/size.mjs

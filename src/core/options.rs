@@ -31,8 +31,9 @@ pub const CALL_OPTIONS: &[&str] = &["signal"];
 pub const ONE_SHOT_EXTRA: &[&str] = &["transactionId", "signal"];
 
 /// A value as the caller passed it, reduced to what validation needs to know.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Input {
+    #[default]
     Missing,
     Str(String),
     Num(f64),
@@ -94,12 +95,6 @@ pub struct RawClientOptions {
     pub timeout_ms: Input,
     pub user_agent: Input,
     pub timestamp_unit: Input,
-}
-
-impl Default for Input {
-    fn default() -> Input {
-        Input::Missing
-    }
 }
 
 impl RawClientOptions {

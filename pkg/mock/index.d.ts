@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface MockApp {
+  appId: string;
+  appSecret: string;
+  mchId: string;
+}
+
+export type OrderState = 'NOTPAY' | 'CLOSED' | 'SUCCESS';
+
+export interface MockOrder {
+  transactionId: string;
+  state: OrderState;
+  amount?: string;
+  currency?: string;
+  description?: string;
+}
+
+export interface MockOrderState extends MockOrder {
+  /** How many times a close moved it from NOTPAY to CLOSED (0 or 1). */
+  closedCount: number;
+}
+
+export interface MockRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface MockServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  apps?: MockApp[];
+  orders?: MockOrder[];
+  /** Added to the mock's clock, to simulate skew. */
+  clockOffsetMs?: number;
+  /** How far (±) a request's timestamp may be from the mock's clock. Default 300000. */
+  timestampWindowMs?: number;
+  /** Stop by itself after this many milliseconds; 0 (default) never. */
+  lifetimeMs?: number;
+  onRequest?: (request: MockRequest) => void;
+  /** Serves anything outside the API and `/_mock/` (a demo page, say); return true when handled. */
+  handle?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+}
+
+export interface MockServer {
+  /** e.g. `http://127.0.0.1:8787`: pass it as the client's `baseUrl`. */
+  url: string;
+  port: number;
+  order(transactionId: string): MockOrderState | undefined;
+  orders(): MockOrderState[];
+  stats(): { requests: number; apiRequests: number };
+  /** The last 100 requests, as received. */
+  requests(): MockRequest[];
+  close(): Promise<void>;
+}
+
+export const DEMO_APP: Readonly<MockApp>;
+export const DEMO_ORDERS: readonly Readonly<MockOrder>[];
+export const CLOSE_PATH: '/v1/transaction/close';
+export function startMockServer(options?: MockServerOptions): Promise<MockServer>;
