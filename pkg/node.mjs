@@ -2,4 +2,4 @@
 // get the same classes (`instanceof TTPayError` holds across both) and no top-level await.
 import api from './dist/node.cjs';
 
-export const { TTPayClient, TTPayError, closeOrder } = api;
+export const { TTPayClient, TTPayError, closeOrder, diagnostics } = api;

@@ -9,7 +9,7 @@ import {
 } from '../dist/ttpay_wasm.js';
 import { TTPayError } from './error.js';
 
-let ready = false;
+let exports;
 
 /**
  * @param {WebAssembly.Module} module the compiled ttpay_wasm_bg.wasm
@@ -17,11 +17,15 @@ let ready = false;
  *   runtime has no global `crypto` (Node 18)
  */
 export function setup(module, crypto) {
-  if (ready) return;
-  initSync({ module });
+  if (exports !== undefined) return;
+  exports = initSync({ module });
   __setErrorClass(TTPayError);
   if (crypto !== undefined) __setCrypto(crypto);
-  ready = true;
+}
+
+/** Figures about this instance, for leak checks in your own tests. */
+export function diagnostics() {
+  return { wasmMemoryBytes: exports.memory.buffer.byteLength };
 }
 
 export { TTPayClient, TTPayError, closeOrder };

@@ -22,11 +22,12 @@ export class TTPayError extends Error {
     this.httpStatus = init.httpStatus ?? null;
     this.requestId = init.requestId ?? null;
     this.retryable = init.retryable === true;
+    this.attempts = init.attempts ?? 0;
   }
 
   toJSON() {
-    const { name, kind, message, code, msg, httpStatus, requestId, retryable } = this;
-    return { name, kind, message, code, msg, httpStatus, requestId, retryable };
+    const { name, kind, message, code, msg, httpStatus, requestId, retryable, attempts } = this;
+    return { name, kind, message, code, msg, httpStatus, requestId, retryable, attempts };
   }
 }
 

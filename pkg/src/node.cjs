@@ -13,4 +13,5 @@ module.exports = {
   TTPayClient: api.TTPayClient,
   TTPayError: api.TTPayError,
   closeOrder: api.closeOrder,
+  diagnostics: api.diagnostics,
 };

@@ -1,21 +1,29 @@
 //! One API call through the single pipeline: validate → build → sign → (the shell sends) →
-//! classify. Clock and randomness are inputs, so a whole call runs in a native test.
+//! verify → classify → retry or finish. A small state machine: clock, randomness and jitter are
+//! inputs and the next step is an output, so a whole call, retries included, runs in a native test.
 
 use super::body;
 use super::error::{Error, ErrorKind};
-use super::options::{self, ClientConfig, Input};
+use super::json::Value;
+use super::options::{self, CallPolicy, ClientConfig, Input};
 use super::reply::{self, Success};
+use super::retry;
 use super::sign;
+use super::verify::{self, ReplySignature};
 
 pub const CLOSE_ORDER_PATH: &str = "/v1/transaction/close";
 
-/// A validated call: URL, signed path and body are built once; every attempt is signed afresh.
+/// A call in progress: URL, signed path and body are built once; every attempt is signed afresh.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub url: String,
     pub path: String,
     pub body: String,
     pub mch_id: String,
+    pub policy: CallPolicy,
+    started_ms: Option<f64>,
+    attempts: u32,
+    retried_104: bool,
 }
 
 /// One attempt, ready to send: the bytes in `body` are exactly the bytes that were signed.
@@ -26,15 +34,36 @@ pub struct Request<'a> {
     pub headers: [(&'static str, String); 4],
 }
 
-/// Why an attempt ended without a reply, as the shell observed it.
+/// Why an attempt ended without a usable reply, as the shell observed it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Interrupted {
     /// fetch rejected or the body could not be read; the detail is the host's message.
     Network(String),
-    /// `timeoutMs` fired first.
+    /// The attempt's timer fired first.
     Timeout,
     /// The caller's signal fired first.
     Aborted,
+    /// The body passed `maxResponseBytes`; reading stopped there.
+    TooLarge,
+}
+
+/// What the server sent, as the shell read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply<'a> {
+    pub status: u16,
+    pub body: &'a [u8],
+    pub signature: Option<ReplySignature>,
+    pub retry_after: Option<&'a str>,
+}
+
+/// The next thing the shell must do.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum Next {
+    /// Wait `delay_ms`, then start another attempt; `error` is why the last one failed.
+    Retry { delay_ms: f64, error: Error },
+    /// The call is over.
+    Done(Result<Success, Error>),
 }
 
 impl Call {
@@ -56,10 +85,61 @@ impl Call {
             path,
             body,
             mch_id,
+            policy: config.policy,
+            started_ms: None,
+            attempts: 0,
+            retried_104: false,
         })
     }
 
-    /// Signs one attempt with the caller's clock reading (ms since the epoch) and 16 random bytes.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Milliseconds left before `deadlineMs`, if there is a deadline.
+    fn remaining_ms(&self, now_ms: f64) -> Option<f64> {
+        let deadline = f64::from(self.policy.deadline_ms?);
+        Some(deadline - (now_ms - self.started_ms.unwrap_or(now_ms)))
+    }
+
+    fn deadline_error(&self, while_doing: &str) -> Error {
+        let mut err = Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "deadlineMs ({} ms) elapsed {while_doing} after {} attempt(s)",
+                self.policy.deadline_ms.unwrap_or(0),
+                self.attempts
+            ),
+        );
+        err.attempts = self.attempts;
+        err
+    }
+
+    /// Before waiting `wait_ms` (for the rate limiter): refuses a wait the deadline cannot cover.
+    pub fn check_wait(&mut self, now_ms: f64, wait_ms: f64) -> Result<(), Error> {
+        self.started_ms.get_or_insert(now_ms);
+        match self.remaining_ms(now_ms) {
+            Some(left) if wait_ms >= left => {
+                Err(self.deadline_error("waiting for the client-side rate limit"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts an attempt: its timeout is `timeoutMs`, cut short by what remains of `deadlineMs`.
+    pub fn begin_attempt(&mut self, now_ms: f64) -> Result<u32, Error> {
+        self.started_ms.get_or_insert(now_ms);
+        let timeout = f64::from(self.policy.timeout_ms);
+        let timeout = match self.remaining_ms(now_ms) {
+            Some(left) if left < 1.0 => return Err(self.deadline_error("before the next attempt")),
+            Some(left) => timeout.min(left.ceil()),
+            None => timeout,
+        };
+        self.attempts += 1;
+        Ok(timeout as u32)
+    }
+
+    /// Signs the current attempt with the caller's clock (ms since the epoch) and 16 random bytes.
     pub fn sign(&self, config: &ClientConfig, now_ms: f64, random: &[u8; 16]) -> Request<'_> {
         let timestamp = config.timestamp_unit.format(now_ms);
         let nonce = sign::nonce_from_bytes(random);
@@ -79,29 +159,118 @@ impl Call {
         }
     }
 
-    /// Classifies the reply to an attempt.
-    pub fn finish(&self, http_status: u16, body: &[u8]) -> Result<Success, Error> {
-        reply::classify(http_status, body)
+    /// The attempt got a reply: verify it, classify it, and decide.
+    pub fn handle_reply(
+        &mut self,
+        config: &ClientConfig,
+        now_ms: f64,
+        jitter: f64,
+        r: &Reply<'_>,
+    ) -> Next {
+        let outcome = Self::judge(config, now_ms, r);
+        let retry_after = r
+            .retry_after
+            .and_then(|v| retry::parse_retry_after(v, now_ms));
+        self.decide(now_ms, jitter, outcome, retry_after)
     }
 
-    /// The error for an attempt that got no reply.
-    pub fn interrupted(&self, config: &ClientConfig, why: Interrupted) -> Error {
-        match why {
+    /// The attempt got no usable reply.
+    pub fn handle_interrupted(
+        &mut self,
+        config: &ClientConfig,
+        now_ms: f64,
+        jitter: f64,
+        why: Interrupted,
+    ) -> Next {
+        let err = match why {
             Interrupted::Network(detail) => Error::new(
                 ErrorKind::Network,
                 format!("could not reach TTPay at {}: {detail}", self.url),
             ),
-            Interrupted::Timeout => Error::new(
-                ErrorKind::Timeout,
-                format!(
-                    "no complete reply from TTPay within timeoutMs ({} ms)",
-                    config.timeout_ms
-                ),
-            ),
+            Interrupted::Timeout => {
+                let deadline_bound = self.remaining_ms(now_ms).is_some_and(|left| left < 1.0);
+                if deadline_bound {
+                    let err = self.deadline_error("waiting for a reply");
+                    return Next::Done(Err(err));
+                }
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "no complete reply from TTPay within timeoutMs ({} ms)",
+                        self.policy.timeout_ms
+                    ),
+                )
+            }
             Interrupted::Aborted => Error::new(
                 ErrorKind::Aborted,
                 "the caller's signal aborted the request",
             ),
+            Interrupted::TooLarge => Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "TTPay's reply is larger than maxResponseBytes ({} bytes)",
+                    config.max_response_bytes
+                ),
+            ),
+        };
+        self.decide(now_ms, jitter, Err(err), None)
+    }
+
+    fn judge(config: &ClientConfig, now_ms: f64, r: &Reply<'_>) -> Result<Success, Error> {
+        let parsed = reply::parse_body(r.body);
+        let (text, value): (Option<&str>, Option<&Value>) = match &parsed {
+            Ok((text, value)) => (Some(*text), Some(value)),
+            Err(_) => (std::str::from_utf8(r.body).ok(), None),
+        };
+        let verified = verify::check(
+            config.verify,
+            &config.secret,
+            r.signature.as_ref(),
+            text.unwrap_or(""),
+            value,
+            now_ms,
+        )
+        .map_err(|mut e| {
+            e.http_status = Some(r.status);
+            e
+        })?;
+        let mut success = reply::classify_parsed(r.status, parsed.map(|(_, v)| v))?;
+        success.verified = verified;
+        Ok(success)
+    }
+
+    fn decide(
+        &mut self,
+        now_ms: f64,
+        jitter: f64,
+        outcome: Result<Success, Error>,
+        retry_after: Option<f64>,
+    ) -> Next {
+        let mut err = match outcome {
+            Ok(mut success) => {
+                success.attempts = self.attempts;
+                return Next::Done(Ok(success));
+            }
+            Err(err) => err,
+        };
+        err.attempts = self.attempts;
+        if self.attempts > self.policy.max_retries || !retry::should_retry(&err, self.retried_104) {
+            return Next::Done(Err(err));
+        }
+        let delay_ms = retry::delay_ms(self.attempts, jitter, retry_after);
+        if self
+            .remaining_ms(now_ms)
+            .is_some_and(|left| delay_ms >= left)
+        {
+            // Waiting would pass the deadline: the last real failure is the honest answer.
+            return Next::Done(Err(err));
+        }
+        if err.code == Some(104) {
+            self.retried_104 = true;
+        }
+        Next::Retry {
+            delay_ms,
+            error: err,
         }
     }
 }

@@ -64,6 +64,8 @@ pub struct Error {
     pub request_id: Option<String>,
     /// Whether sending the same call again (freshly signed) may succeed.
     pub retryable: bool,
+    /// How many attempts were made before giving up (0 when refused before sending).
+    pub attempts: u32,
 }
 
 impl Error {
@@ -75,8 +77,16 @@ impl Error {
             msg: None,
             http_status: None,
             request_id: None,
-            retryable: matches!(kind, ErrorKind::Network | ErrorKind::Timeout),
+            retryable: false,
+            attempts: 0,
         }
+        .with_retryable()
+    }
+
+    /// Sets `retryable` from the one retry rule ([`super::retry::should_retry`]).
+    pub fn with_retryable(mut self) -> Error {
+        self.retryable = super::retry::should_retry(&self, false);
+        self
     }
 
     /// A bad argument, with a message that starts with the field's name.

@@ -7,12 +7,15 @@ pub mod call;
 pub mod codes;
 pub mod error;
 pub mod json;
+pub mod limiter;
 pub mod options;
 pub mod reply;
+pub mod retry;
 pub mod secret;
 pub mod sign;
+pub mod verify;
 
-pub use call::{Call, Interrupted, Request};
+pub use call::{Call, Interrupted, Next, Reply, Request};
 pub use error::{Error, ErrorKind};
 pub use options::{ClientConfig, Input, RawClientOptions};
 pub use reply::Success;

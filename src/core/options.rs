@@ -3,7 +3,9 @@
 
 use super::base_url::BaseUrl;
 use super::error::Error;
+use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
+use super::verify::VerifyMode;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.ttpay.io";
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
@@ -11,6 +13,9 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 pub const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 pub const MAX_ID_CHARS: usize = 128;
 pub const DEFAULT_USER_AGENT: &str = concat!("ttpay-wasm/", env!("CARGO_PKG_VERSION"));
+/// TTPay's documented limit: 5 requests per second per app_id.
+pub const DEFAULT_RATE_LIMIT_PER_SECOND: f64 = 5.0;
+pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 1024 * 1024;
 
 /// Option names `new TTPayClient(options)` accepts. `fetch` is checked by the wasm layer.
 pub const CLIENT_OPTIONS: &[&str] = &[
@@ -22,11 +27,17 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "userAgent",
     "timestampUnit",
     "fetch",
+    "maxRetries",
+    "deadlineMs",
+    "rateLimitPerSecond",
+    "verifyResponses",
+    "maxResponseBytes",
+    "hooks",
 ];
 /// Parameter names of `client.closeOrder(params)`.
 pub const CLOSE_ORDER_PARAMS: &[&str] = &["transactionId", "mchId"];
 /// Names of the per-call options object (`closeOrder(params, { signal })`).
-pub const CALL_OPTIONS: &[&str] = &["signal"];
+pub const CALL_OPTIONS: &[&str] = &["signal", "timeoutMs", "deadlineMs", "maxRetries"];
 /// Names the one-shot `closeOrder({...})` takes on top of the client options.
 pub const ONE_SHOT_EXTRA: &[&str] = &["transactionId", "signal"];
 
@@ -80,9 +91,71 @@ pub struct ClientConfig {
     pub secret: AppSecret,
     pub mch_id: String,
     pub base_url: BaseUrl,
-    pub timeout_ms: u32,
     pub user_agent: String,
     pub timestamp_unit: TimestampUnit,
+    /// Defaults for each call; `closeOrder(params, options)` may override them.
+    pub policy: CallPolicy,
+    /// Requests per second per app_id, shared by every client in the process; `None` is off.
+    pub rate_limit_per_second: Option<f64>,
+    pub verify: VerifyMode,
+    pub max_response_bytes: u32,
+}
+
+/// The limits of one call: per attempt, in total, and how often to retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallPolicy {
+    pub timeout_ms: u32,
+    pub deadline_ms: Option<u32>,
+    pub max_retries: u32,
+}
+
+/// Per-call overrides, raw.
+#[derive(Clone, Debug, Default)]
+pub struct RawCallOptions {
+    pub timeout_ms: Input,
+    pub deadline_ms: Input,
+    pub max_retries: Input,
+}
+
+impl RawCallOptions {
+    pub fn apply(&self, defaults: CallPolicy) -> Result<CallPolicy, Error> {
+        Ok(CallPolicy {
+            timeout_ms: millis("timeoutMs", &self.timeout_ms)?.unwrap_or(defaults.timeout_ms),
+            deadline_ms: millis("deadlineMs", &self.deadline_ms)?.or(defaults.deadline_ms),
+            max_retries: retries(&self.max_retries)?.unwrap_or(defaults.max_retries),
+        })
+    }
+}
+
+/// A positive, finite number of milliseconds that `setTimeout` can take; `None` when absent.
+fn millis(field: &str, input: &Input) -> Result<Option<u32>, Error> {
+    match *input {
+        Input::Missing => Ok(None),
+        Input::Num(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMEOUT_MS => {
+            Ok(Some(n.ceil() as u32))
+        }
+        Input::Num(_) => Err(Error::invalid(
+            field,
+            "must be a positive finite number of milliseconds, at most 2147483647",
+        )),
+        ref other => Err(Error::invalid(
+            field,
+            format!("must be a number (got {})", other.type_name()),
+        )),
+    }
+}
+
+fn retries(input: &Input) -> Result<Option<u32>, Error> {
+    match *input {
+        Input::Missing => Ok(None),
+        Input::Num(n) if n.fract() == 0.0 && (0.0..=f64::from(MAX_MAX_RETRIES)).contains(&n) => {
+            Ok(Some(n as u32))
+        }
+        _ => Err(Error::invalid(
+            "maxRetries",
+            format!("must be a whole number from 0 to {MAX_MAX_RETRIES}"),
+        )),
+    }
 }
 
 /// The raw client options, one [`Input`] per known name.
@@ -95,6 +168,11 @@ pub struct RawClientOptions {
     pub timeout_ms: Input,
     pub user_agent: Input,
     pub timestamp_unit: Input,
+    pub max_retries: Input,
+    pub deadline_ms: Input,
+    pub rate_limit_per_second: Input,
+    pub verify_responses: Input,
+    pub max_response_bytes: Input,
 }
 
 impl RawClientOptions {
@@ -116,22 +194,7 @@ impl RawClientOptions {
             Input::Str(s) => BaseUrl::parse(s)?,
             other => return Err(not_a_string("baseUrl", other)),
         };
-        let timeout_ms = match self.timeout_ms {
-            Input::Missing => DEFAULT_TIMEOUT_MS,
-            Input::Num(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMEOUT_MS => n.ceil() as u32,
-            Input::Num(_) => {
-                return Err(Error::invalid(
-                    "timeoutMs",
-                    "must be a positive finite number of milliseconds, at most 2147483647",
-                ))
-            }
-            ref other => {
-                return Err(Error::invalid(
-                    "timeoutMs",
-                    format!("must be a number (got {})", other.type_name()),
-                ))
-            }
-        };
+        let timeout_ms = millis("timeoutMs", &self.timeout_ms)?.unwrap_or(DEFAULT_TIMEOUT_MS);
         let user_agent = match &self.user_agent {
             Input::Missing => DEFAULT_USER_AGENT.to_string(),
             Input::Str(s)
@@ -155,14 +218,55 @@ impl RawClientOptions {
             Input::Str(s) if s == "s" => TimestampUnit::Seconds,
             _ => return Err(Error::invalid("timestampUnit", "must be 'ms' or 's'")),
         };
+        let policy = CallPolicy {
+            timeout_ms,
+            deadline_ms: millis("deadlineMs", &self.deadline_ms)?,
+            max_retries: retries(&self.max_retries)?.unwrap_or(DEFAULT_MAX_RETRIES),
+        };
+        let rate_limit_per_second = match self.rate_limit_per_second {
+            Input::Missing => Some(DEFAULT_RATE_LIMIT_PER_SECOND),
+            Input::Other("null") => None,
+            Input::Num(n) if n.is_finite() && n > 0.0 => Some(n),
+            _ => {
+                return Err(Error::invalid(
+                    "rateLimitPerSecond",
+                    "must be a positive finite number, or null to turn the limiter off",
+                ))
+            }
+        };
+        let verify = match &self.verify_responses {
+            Input::Missing => VerifyMode::Auto,
+            Input::Str(s) if s == "auto" => VerifyMode::Auto,
+            Input::Str(s) if s == "require" => VerifyMode::Require,
+            Input::Str(s) if s == "off" => VerifyMode::Off,
+            _ => {
+                return Err(Error::invalid(
+                    "verifyResponses",
+                    "must be 'auto', 'require' or 'off'",
+                ))
+            }
+        };
+        let max_response_bytes = match self.max_response_bytes {
+            Input::Missing => DEFAULT_MAX_RESPONSE_BYTES,
+            Input::Num(n) if n.fract() == 0.0 && (1.0..=MAX_TIMEOUT_MS).contains(&n) => n as u32,
+            _ => {
+                return Err(Error::invalid(
+                    "maxResponseBytes",
+                    "must be a whole number of bytes from 1 to 2147483647",
+                ))
+            }
+        };
         Ok(ClientConfig {
             app_id,
             secret: app_secret,
             mch_id,
             base_url,
-            timeout_ms,
             user_agent,
             timestamp_unit,
+            policy,
+            rate_limit_per_second,
+            verify,
+            max_response_bytes,
         })
     }
 }

@@ -10,27 +10,35 @@ pub struct Success {
     pub msg: String,
     pub request_id: String,
     pub http_status: u16,
-    /// The reply's parsed body, kept for reply-signature verification.
-    pub body: Value,
+    /// How many attempts the call made (set by the call; 1 here).
+    pub attempts: u32,
+    /// Whether the reply's signature was checked and held.
+    pub verified: bool,
+}
+
+/// The body as text and as JSON; the error says why it is not (lenient) JSON.
+pub fn parse_body(body: &[u8]) -> Result<(&str, Value), String> {
+    let text = std::str::from_utf8(body).map_err(|_| "is not valid UTF-8".to_string())?;
+    let value =
+        json::parse(text).map_err(|e| format!("is not JSON ({} at byte {})", e.what, e.offset))?;
+    Ok((text, value))
 }
 
 /// Classifies one reply. Business errors come as HTTP 200 with `code != 0` (`api`); statuses
 /// outside 2xx are `http` errors (5xx and 429 retryable), carrying TTPay's fields when the body
 /// has them; a 2xx body that is not TTPay's JSON is `invalid_response`.
 pub fn classify(http_status: u16, body: &[u8]) -> Result<Success, Error> {
-    let parsed = std::str::from_utf8(body)
-        .map_err(|_| "is not valid UTF-8".to_string())
-        .and_then(|text| {
-            json::parse(text).map_err(|e| format!("is not JSON ({} at byte {})", e.what, e.offset))
-        });
+    classify_parsed(http_status, parse_body(body).map(|(_, v)| v))
+}
 
+/// [`classify`] over a body already parsed by [`parse_body`].
+pub fn classify_parsed(http_status: u16, parsed: Result<Value, String>) -> Result<Success, Error> {
     if !(200..300).contains(&http_status) {
         let mut err = Error::new(
             ErrorKind::Http,
             format!("TTPay answered HTTP {http_status}"),
         );
         err.http_status = Some(http_status);
-        err.retryable = http_status >= 500 || http_status == 429;
         if let Ok(value) = &parsed {
             err.code = value.get("code").and_then(Value::as_i64);
             err.msg = value.get("msg").and_then(Value::as_str).map(str::to_string);
@@ -39,7 +47,7 @@ pub fn classify(http_status: u16, body: &[u8]) -> Result<Success, Error> {
                 err.message = format!("TTPay answered HTTP {http_status}: code {code}: {msg}");
             }
         }
-        return Err(err);
+        return Err(err.with_retryable());
     }
 
     let invalid = |why: String, value: Option<&Value>| {
@@ -78,14 +86,14 @@ pub fn classify(http_status: u16, body: &[u8]) -> Result<Success, Error> {
         err.msg = Some(msg);
         err.http_status = Some(http_status);
         err.request_id = request_id(&value);
-        err.retryable = codes::is_retryable(code);
-        return Err(err);
+        return Err(err.with_retryable());
     }
     Ok(Success {
         msg,
         request_id: request_id(&value).unwrap_or_default(),
         http_status,
-        body: value,
+        attempts: 1,
+        verified: false,
     })
 }
 

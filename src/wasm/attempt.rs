@@ -1,9 +1,10 @@
-//! One HTTP attempt through `fetch`, bounded by `timeoutMs` and the caller's signal. It makes no
-//! decisions: it reports a status and body bytes, or why there was none.
+//! One HTTP attempt through `fetch`, bounded by its timeout and the caller's signal. It makes no
+//! decisions: it reports a status, the body bytes (at most `max_bytes`) and the headers the core
+//! needs, or why there was no usable reply.
 //!
 //! The timer and the caller's signal both reject a "stopper" promise that is raced against the
-//! fetch and, separately, against the body read, so a server that stalls after its headers, or
-//! an injected fetch that ignores `signal`, still cannot hang the call.
+//! fetch and against every read of the body, so a server that stalls after its headers, or an
+//! injected fetch that ignores `signal`, still cannot hang the call.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -13,19 +14,19 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestInit, RequestRedirect, Response};
 
+use super::timers::{deferred, Armed};
+use crate::core::verify::ReplySignature;
 use crate::core::{Interrupted, Request};
 
-#[wasm_bindgen]
-extern "C" {
-    // Globals in every runtime (Node, Deno, Bun, workerd, browsers): no `window` anywhere.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: i32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(handle: &JsValue);
+/// What the server sent, owned.
+pub struct RawReply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub signature: Option<ReplySignature>,
+    pub retry_after: Option<String>,
 }
 
-/// What an attempt produced.
-pub type Outcome = Result<(u16, Vec<u8>), (Interrupted, Option<JsValue>)>;
+pub type Failure = (Interrupted, Option<JsValue>);
 
 #[derive(Clone, Copy, PartialEq)]
 enum Stop {
@@ -33,46 +34,25 @@ enum Stop {
     Aborted,
 }
 
-/// Timer, listener and closures of one attempt; dropping it disarms them all, on every path.
-struct Guard {
-    timer: JsValue,
-    on_timeout: Closure<dyn FnMut()>,
-    on_abort: Closure<dyn FnMut()>,
-    signal: Option<AbortSignal>,
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-impl Drop for Guard {
-    fn drop(&mut self) {
-        clear_timeout(&self.timer);
-        if let Some(signal) = &self.signal {
-            let _ = signal.remove_event_listener_with_callback(
-                "abort",
-                self.on_abort.as_ref().unchecked_ref(),
-            );
-        }
-        let _ = &self.on_timeout;
-    }
-}
-
-/// Sends `req` with `fetch` (the injected one, or the global one looked up now) and reads the body.
+/// Sends `req` with `fetch` (the injected one, or the global one looked up now) and reads the reply.
 pub async fn send(
     fetch: Option<&Function>,
     req: &Request<'_>,
     timeout_ms: u32,
+    max_bytes: u32,
     signal: Option<&AbortSignal>,
-) -> Outcome {
-    if let Some(s) = signal {
-        if s.aborted() {
-            return Err((Interrupted::Aborted, Some(s.reason())));
-        }
+) -> Result<RawReply, Failure> {
+    if let Some(s) = signal.filter(|s| s.aborted()) {
+        return Err((Interrupted::Aborted, Some(s.reason())));
     }
     let network = |e: JsValue| (Interrupted::Network(describe(&e)), Some(e));
     let controller = AbortController::new().map_err(network)?;
     let stopped: Rc<Cell<Option<Stop>>> = Rc::new(Cell::new(None));
-    let mut reject_slot: Option<Function> = None;
-    let stopper = Promise::new(&mut |_, reject| reject_slot = Some(reject));
-    let reject = reject_slot.unwrap_or_else(|| Function::new_no_args(""));
-
+    let (stopper, _, reject) = deferred();
     let stop_with = |why: Stop| {
         let (stopped, reject, controller) = (stopped.clone(), reject.clone(), controller.clone());
         move || {
@@ -83,21 +63,12 @@ pub async fn send(
             }
         }
     };
-    let on_timeout = Closure::<dyn FnMut()>::new(stop_with(Stop::Timeout));
-    let on_abort = Closure::<dyn FnMut()>::new(stop_with(Stop::Aborted));
-    let timer = set_timeout(
-        on_timeout.as_ref().unchecked_ref(),
-        timeout_ms.min(i32::MAX as u32) as i32,
+    let _armed = Armed::new(
+        f64::from(timeout_ms),
+        stop_with(Stop::Timeout),
+        signal,
+        stop_with(Stop::Aborted),
     );
-    if let Some(s) = signal {
-        let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-    }
-    let _guard = Guard {
-        timer,
-        on_timeout,
-        on_abort,
-        signal: signal.cloned(),
-    };
 
     let classify = |e: JsValue| match stopped.get() {
         Some(Stop::Timeout) => (Interrupted::Timeout, None),
@@ -109,18 +80,119 @@ pub async fn send(
     let init = request_init(req, &controller.signal()).map_err(network)?;
     let pending = call_fetch(fetch, req.url, &init).map_err(network)?;
     let response: Response = race(pending).await.map_err(classify)?.unchecked_into();
-    let status = Reflect::get(&response, &JsValue::from_str("status"))
-        .ok()
-        .and_then(|s| s.as_f64())
+    let status = get(&response, "status")
+        .as_f64()
         .filter(|s| s.fract() == 0.0 && (0.0..=999.0).contains(s))
         .ok_or_else(|| {
             network(JsValue::from_str(
                 "fetch resolved to something that is not a Response",
             ))
         })?;
-    let body = response.array_buffer().map_err(classify)?;
-    let bytes = race(body).await.map_err(classify)?;
-    Ok((status as u16, Uint8Array::new(&bytes).to_vec()))
+    let headers = get(&response, "headers");
+    let header = |name: &str| -> Option<String> {
+        let h: &Headers = headers.dyn_ref()?;
+        h.get(name).ok().flatten()
+    };
+    let too_large = header("content-length")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .is_some_and(|n| n > f64::from(max_bytes));
+    if too_large {
+        cancel_body(&response);
+        return Err((Interrupted::TooLarge, None));
+    }
+    let body = read_body(&response, max_bytes, &race)
+        .await
+        .map_err(|e| match e {
+            BodyError::TooLarge => (Interrupted::TooLarge, None),
+            BodyError::Js(e) => classify(e),
+        })?;
+    let signature = match (
+        header("ttpay-timestamp"),
+        header("ttpay-nonce"),
+        header("ttpay-signature"),
+    ) {
+        (Some(timestamp), Some(nonce), Some(signature)) => Some(ReplySignature {
+            timestamp,
+            nonce,
+            signature,
+        }),
+        _ => None,
+    };
+    Ok(RawReply {
+        status: status as u16,
+        body,
+        signature,
+        retry_after: header("retry-after"),
+    })
+}
+
+enum BodyError {
+    TooLarge,
+    Js(JsValue),
+}
+
+/// Reads the body chunk by chunk, stopping (and cancelling the stream) past `max_bytes`, so a
+/// hostile 10 MB reply costs at most `max_bytes` of memory.
+async fn read_body(
+    response: &Response,
+    max_bytes: u32,
+    race: &impl Fn(Promise) -> JsFuture,
+) -> Result<Vec<u8>, BodyError> {
+    let limit = max_bytes as usize;
+    let stream = get(response, "body");
+    let get_reader = get(&stream, "getReader").dyn_into::<Function>();
+    let Ok(get_reader) = get_reader else {
+        // No stream (a null body, or an injected fetch's own object): fall back to arrayBuffer.
+        if stream.is_null() && get(response, "arrayBuffer").is_undefined() {
+            return Ok(Vec::new());
+        }
+        let buffer = response.array_buffer().map_err(BodyError::Js)?;
+        let bytes = Uint8Array::new(&race(buffer).await.map_err(BodyError::Js)?);
+        if bytes.length() as usize > limit {
+            return Err(BodyError::TooLarge);
+        }
+        return Ok(bytes.to_vec());
+    };
+    let reader = get_reader.call0(&stream).map_err(BodyError::Js)?;
+    let read = get(&reader, "read")
+        .dyn_into::<Function>()
+        .map_err(BodyError::Js)?;
+    let mut out = Vec::new();
+    loop {
+        let next = read.call0(&reader).map_err(BodyError::Js)?;
+        let chunk = race(Promise::resolve(&next)).await.map_err(BodyError::Js)?;
+        if get(&chunk, "done").is_truthy() {
+            return Ok(out);
+        }
+        let value: Uint8Array = get(&chunk, "value").dyn_into().map_err(BodyError::Js)?;
+        if out.len() + value.length() as usize > limit {
+            if let Ok(cancel) = get(&reader, "cancel").dyn_into::<Function>() {
+                settle_quietly(cancel.call0(&reader));
+            }
+            return Err(BodyError::TooLarge);
+        }
+        let start = out.len();
+        out.resize(start + value.length() as usize, 0);
+        if let Some(dst) = out.get_mut(start..) {
+            value.copy_to(dst);
+        }
+    }
+}
+
+fn cancel_body(response: &Response) {
+    let stream = get(response, "body");
+    if let Ok(cancel) = get(&stream, "cancel").dyn_into::<Function>() {
+        settle_quietly(cancel.call0(&stream));
+    }
+}
+
+/// Observes a promise we do not wait for, so its rejection is never "unhandled".
+fn settle_quietly(result: Result<JsValue, JsValue>) {
+    if let Ok(p) = result.and_then(|v| v.dyn_into::<Promise>()) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(p).await;
+        });
+    }
 }
 
 fn request_init(req: &Request<'_>, signal: &AbortSignal) -> Result<RequestInit, JsValue> {
@@ -142,10 +214,7 @@ fn call_fetch(fetch: Option<&Function>, url: &str, init: &RequestInit) -> Result
     let global = js_sys::global();
     let (f, this) = match fetch {
         Some(f) => (f.clone(), JsValue::UNDEFINED),
-        None => {
-            let f = Reflect::get(&global, &JsValue::from_str("fetch"))?;
-            (f.dyn_into::<Function>()?, global.into())
-        }
+        None => (get(&global, "fetch").dyn_into::<Function>()?, global.into()),
     };
     let pending = f.call2(&this, &JsValue::from_str(url), init)?;
     // An injected fetch may return a plain value or a thenable: normalise to a Promise.
@@ -155,17 +224,10 @@ fn call_fetch(fetch: Option<&Function>, url: &str, init: &RequestInit) -> Result
 /// A short text for a JavaScript error: its message, and its cause's (Node puts the socket
 /// error, such as `ECONNREFUSED`, in `cause`).
 fn describe(e: &JsValue) -> String {
-    let message = |v: &JsValue| {
-        Reflect::get(v, &JsValue::from_str("message"))
-            .ok()
-            .and_then(|m| m.as_string())
-            .or_else(|| v.as_string())
-    };
+    let message = |v: &JsValue| get(v, "message").as_string().or_else(|| v.as_string());
     let mut text = message(e).unwrap_or_else(|| "fetch failed".to_string());
-    if let Some(cause) = Reflect::get(e, &JsValue::from_str("cause"))
-        .ok()
-        .filter(|c| c.is_object())
-    {
+    let cause = get(e, "cause");
+    if cause.is_object() {
         if let Some(m) = message(&cause) {
             text.push_str(" (");
             text.push_str(&m);

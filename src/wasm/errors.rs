@@ -30,6 +30,7 @@ struct ErrorInit<'a> {
     http_status: Option<u16>,
     request_id: Option<&'a str>,
     retryable: bool,
+    attempts: u32,
 }
 
 #[derive(Serialize)]
@@ -39,9 +40,11 @@ struct CloseOrderResult<'a> {
     msg: &'a str,
     request_id: &'a str,
     http_status: u16,
+    attempts: u32,
+    verified: bool,
 }
 
-fn to_js<T: Serialize>(value: &T) -> JsValue {
+pub fn to_js<T: Serialize>(value: &T) -> JsValue {
     // json_compatible: `None` becomes `null` and maps become plain objects.
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -58,6 +61,7 @@ pub fn js_error(err: &Error, cause: Option<JsValue>) -> JsValue {
         http_status: err.http_status,
         request_id: err.request_id.as_deref(),
         retryable: err.retryable,
+        attempts: err.attempts,
     });
     if let Some(cause) = cause {
         let _ = Reflect::set(&init, &JsValue::from_str("cause"), &cause);
@@ -80,5 +84,7 @@ pub fn js_result(success: &Success) -> JsValue {
         msg: &success.msg,
         request_id: &success.request_id,
         http_status: success.http_status,
+        attempts: success.attempts,
+        verified: success.verified,
     })
 }

@@ -1,10 +1,14 @@
 //! The JavaScript surface: `TTPayClient`, the one-shot `closeOrder`, and the hooks the package's
-//! initialiser uses. Every call takes the same path: read inputs → core validates and builds →
-//! sign with the JS clock and `crypto.getRandomValues` → [`attempt::send`] → core classifies.
+//! initialiser uses. Every call takes the same path ([`Inner::run`]): the core validates and
+//! builds, then a short loop performs the steps the core decides — rate-limit wait, signed
+//! attempt, wait and retry — until the core says it is done.
 
 mod attempt;
 mod errors;
+mod hooks;
 mod js_input;
+mod limiter;
+mod timers;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,10 +19,13 @@ use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use crate::core::options::{
-    self, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS, ONE_SHOT_EXTRA,
+    self, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS, ONE_SHOT_EXTRA,
 };
-use crate::core::{Call, ClientConfig, Error, Input, RawClientOptions};
+use crate::core::{
+    Call, ClientConfig, Error, ErrorKind, Input, Interrupted, Next, RawClientOptions, Reply,
+};
 use errors::{js_error, js_result};
+use hooks::{Hooks, ResponseEvent, RetryEvent};
 use js_input::{input, keys, raw};
 
 thread_local! {
@@ -41,44 +48,70 @@ pub struct TTPayClient {
 struct Inner {
     config: ClientConfig,
     fetch: Option<Function>,
+    hooks: Hooks,
     get_random_values: Function,
     crypto: JsValue,
+}
+
+/// Reads and checks the per-call arguments of either entry point.
+fn prepare(
+    inner: &Inner,
+    transaction_id: &Input,
+    mch_id: &Input,
+    call_options: &JsValue,
+) -> Result<(Call, Option<AbortSignal>), Error> {
+    let mut call = Call::close_order(&inner.config, transaction_id, mch_id)?;
+    call.policy = RawCallOptions {
+        timeout_ms: input(call_options, "timeoutMs"),
+        deadline_ms: input(call_options, "deadlineMs"),
+        max_retries: input(call_options, "maxRetries"),
+    }
+    .apply(call.policy)?;
+    let signal = signal(&raw(call_options, "signal"))?;
+    Ok((call, signal))
+}
+
+fn start(prepared: Result<(Rc<Inner>, Call, Option<AbortSignal>), Error>) -> Promise {
+    match prepared {
+        Ok((inner, call, signal)) => {
+            future_to_promise(async move { inner.run(call, signal).await })
+        }
+        Err(e) => Promise::reject(&js_error(&e, None)),
+    }
 }
 
 #[wasm_bindgen]
 impl TTPayClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TTPayClient, JsValue> {
-        let names = keys(&options, "options", false).map_err(|e| js_error(&e, None))?;
-        options::check_names(&names, CLIENT_OPTIONS).map_err(|e| js_error(&e, None))?;
-        let inner = Inner::new(&options).map_err(|e| js_error(&e, None))?;
-        Ok(TTPayClient {
-            inner: Rc::new(inner),
-        })
+        let build = || {
+            let names = keys(&options, "options", false)?;
+            options::check_names(&names, CLIENT_OPTIONS)?;
+            Inner::new(&options)
+        };
+        build()
+            .map(|inner| TTPayClient {
+                inner: Rc::new(inner),
+            })
+            .map_err(|e| js_error(&e, None))
     }
 
-    /// Closes an order. Resolves to `{ code: 0, msg, requestId, httpStatus }`; rejects with a
-    /// `TTPayError` (an `api` error for a business `code` other than 0).
+    /// Closes an order. Resolves to `{ code: 0, msg, requestId, httpStatus, attempts, verified }`;
+    /// rejects with a `TTPayError` (an `api` error for a business `code` other than 0).
     #[wasm_bindgen(js_name = closeOrder)]
     pub fn close_order(&self, params: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        let prepared = (|| {
-            let names = keys(&params, "params", true)?;
-            options::check_names(&names, CLOSE_ORDER_PARAMS)?;
-            let call_names = keys(&options, "options", true)?;
-            options::check_names(&call_names, CALL_OPTIONS)?;
-            let signal = signal(&raw(&options, "signal"))?;
-            let call = Call::close_order(
-                &inner.config,
+        start((|| {
+            options::check_names(&keys(&params, "params", true)?, CLOSE_ORDER_PARAMS)?;
+            options::check_names(&keys(&options, "options", true)?, CALL_OPTIONS)?;
+            let (call, signal) = prepare(
+                &inner,
                 &input(&params, "transactionId"),
                 &input(&params, "mchId"),
+                &options,
             )?;
-            Ok::<_, Error>((call, signal))
-        })();
-        match prepared {
-            Ok((call, signal)) => future_to_promise(async move { inner.run(call, signal).await }),
-            Err(e) => Promise::reject(&js_error(&e, None)),
-        }
+            Ok((inner, call, signal))
+        })())
     }
 
     /// What `JSON.stringify(client)` shows: identifiers only, never the secret.
@@ -102,29 +135,28 @@ impl TTPayClient {
 /// One-shot `closeOrder({ ...clientOptions, transactionId?, signal? })` for scripts.
 #[wasm_bindgen(js_name = closeOrder)]
 pub fn close_order_once(options: JsValue) -> Promise {
-    let prepared = (|| {
-        let names = keys(&options, "options", false)?;
+    start((|| {
         let allowed: Vec<&str> = CLIENT_OPTIONS
             .iter()
             .chain(ONE_SHOT_EXTRA)
             .copied()
             .collect();
-        options::check_names(&names, &allowed)?;
+        options::check_names(&keys(&options, "options", false)?, &allowed)?;
         let inner = Inner::new(&options)?;
-        let signal = signal(&raw(&options, "signal"))?;
-        let call = Call::close_order(
-            &inner.config,
+        // The client options already carry timeoutMs, deadlineMs and maxRetries: only the signal
+        // is per call here.
+        let (call, signal) = prepare(
+            &inner,
             &input(&options, "transactionId"),
             &Input::Missing,
+            &JsValue::UNDEFINED,
         )?;
-        Ok::<_, Error>((Rc::new(inner), call, signal))
-    })();
-    match prepared {
-        Ok((inner, call, signal)) => {
-            future_to_promise(async move { inner.run(call, signal).await })
-        }
-        Err(e) => Promise::reject(&js_error(&e, None)),
-    }
+        let signal = match signal {
+            None => self::signal(&raw(&options, "signal"))?,
+            some => some,
+        };
+        Ok((Rc::new(inner), call, signal))
+    })())
 }
 
 fn signal(value: &JsValue) -> Result<Option<AbortSignal>, Error> {
@@ -138,6 +170,15 @@ fn signal(value: &JsValue) -> Result<Option<AbortSignal>, Error> {
         .map_err(|_| Error::invalid("signal", "must be an AbortSignal"))
 }
 
+fn aborted(call: &Call, reason: JsValue) -> JsValue {
+    let mut err = Error::new(
+        ErrorKind::Aborted,
+        "the caller's signal aborted the request",
+    );
+    err.attempts = call.attempts();
+    js_error(&err, Some(reason))
+}
+
 impl Inner {
     fn new(options: &JsValue) -> Result<Inner, Error> {
         let raw_options = RawClientOptions {
@@ -148,6 +189,11 @@ impl Inner {
             timeout_ms: input(options, "timeoutMs"),
             user_agent: input(options, "userAgent"),
             timestamp_unit: input(options, "timestampUnit"),
+            max_retries: input(options, "maxRetries"),
+            deadline_ms: input(options, "deadlineMs"),
+            rate_limit_per_second: input(options, "rateLimitPerSecond"),
+            verify_responses: input(options, "verifyResponses"),
+            max_response_bytes: input(options, "maxResponseBytes"),
         };
         let config = raw_options.validate()?;
         let fetch = match raw(options, "fetch") {
@@ -167,6 +213,7 @@ impl Inner {
                     .map_err(|_| Error::invalid("fetch", "must be a function"))?,
             ),
         };
+        let hooks = Hooks::from_js(&raw(options, "hooks"))?;
         let crypto = CRYPTO
             .with(|c| c.borrow().clone())
             .or_else(|| Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok())
@@ -180,6 +227,7 @@ impl Inner {
         Ok(Inner {
             config,
             fetch,
+            hooks,
             get_random_values,
             crypto,
         })
@@ -193,29 +241,107 @@ impl Inner {
         Ok(out)
     }
 
-    async fn run(&self, call: Call, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
+    /// The one request pipeline every call goes through.
+    async fn run(&self, mut call: Call, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
         let config = &self.config;
-        let random = self.random16().map_err(|e| {
-            let err = Error::new(
-                crate::core::ErrorKind::Network,
-                "crypto.getRandomValues failed",
-            );
-            js_error(&err, Some(e))
-        })?;
-        let request = call.sign(config, js_sys::Date::now(), &random);
-        match attempt::send(
-            self.fetch.as_ref(),
-            &request,
-            config.timeout_ms,
-            signal.as_ref(),
-        )
-        .await
-        {
-            Ok((status, body)) => call
-                .finish(status, &body)
-                .map(|s| js_result(&s))
-                .map_err(|e| js_error(&e, None)),
-            Err((why, cause)) => Err(js_error(&call.interrupted(config, why), cause)),
+        let now = js_sys::Date::now;
+        loop {
+            if let Some(rate) = config.rate_limit_per_second {
+                let wait = limiter::take(&config.app_id, rate, now());
+                if wait > 0.0 {
+                    if let Err(e) = call.check_wait(now(), wait) {
+                        limiter::refund(&config.app_id);
+                        return Err(js_error(&e, None));
+                    }
+                    if let Err(reason) = timers::sleep(wait, signal.as_ref()).await {
+                        limiter::refund(&config.app_id);
+                        return Err(aborted(&call, reason));
+                    }
+                }
+            }
+            let timeout = call.begin_attempt(now()).map_err(|e| js_error(&e, None))?;
+            let random = self.random16().map_err(|e| {
+                js_error(
+                    &Error::new(ErrorKind::Network, "crypto.getRandomValues failed"),
+                    Some(e),
+                )
+            })?;
+            let attempt = call.attempts();
+            let started = now();
+            let request = call.sign(config, started, &random);
+            self.hooks.request(attempt, &request);
+            let sent = attempt::send(
+                self.fetch.as_ref(),
+                &request,
+                timeout,
+                config.max_response_bytes,
+                signal.as_ref(),
+            )
+            .await;
+            let jitter = js_sys::Math::random();
+            let (next, cause, status) = match &sent {
+                Ok(r) => {
+                    let reply = Reply {
+                        status: r.status,
+                        body: &r.body,
+                        signature: r.signature.clone(),
+                        retry_after: r.retry_after.as_deref(),
+                    };
+                    (
+                        call.handle_reply(config, now(), jitter, &reply),
+                        None,
+                        Some(r.status),
+                    )
+                }
+                Err((why, cause)) => (
+                    call.handle_interrupted(config, now(), jitter, why.clone()),
+                    cause.clone(),
+                    None,
+                ),
+            };
+            let (error, request_id, verified) = match &next {
+                Next::Done(Ok(s)) => (None, Some(s.request_id.as_str()), s.verified),
+                Next::Done(Err(e)) | Next::Retry { error: e, .. } => {
+                    (Some(e), e.request_id.as_deref(), false)
+                }
+            };
+            self.hooks.response(&ResponseEvent {
+                attempt,
+                method: "POST",
+                url: &call.url,
+                status,
+                duration_ms: now() - started,
+                request_id,
+                error_kind: error.map(|e| e.kind.as_str()),
+                verified,
+            });
+            match next {
+                Next::Done(Ok(success)) => return Ok(js_result(&success)),
+                Next::Done(Err(err)) => {
+                    let cause = if matches!(
+                        sent,
+                        Err((Interrupted::Network(_) | Interrupted::Aborted, _))
+                    ) {
+                        cause
+                    } else {
+                        None
+                    };
+                    return Err(js_error(&err, cause));
+                }
+                Next::Retry { delay_ms, error } => {
+                    self.hooks.retry(&RetryEvent {
+                        attempt,
+                        delay_ms,
+                        error_kind: error.kind.as_str(),
+                        code: error.code,
+                        status: error.http_status,
+                        url: &call.url,
+                    });
+                    if let Err(reason) = timers::sleep(delay_ms, signal.as_ref()).await {
+                        return Err(aborted(&call, reason));
+                    }
+                }
+            }
         }
     }
 }

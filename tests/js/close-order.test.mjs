@@ -13,7 +13,9 @@ test('closing a NOTPAY order resolves to the typed result and the order is CLOSE
   const mock = await mockFor(t);
   assert.equal(mock.order('order-1001').state, 'NOTPAY');
   const result = await clientFor(mock).closeOrder({ transactionId: 'order-1001' });
-  assert.deepEqual(Object.keys(result).sort(), ['code', 'httpStatus', 'msg', 'requestId']);
+  assert.deepEqual(Object.keys(result).sort(), ['attempts', 'code', 'httpStatus', 'msg', 'requestId', 'verified']);
+  assert.equal(result.attempts, 1);
+  assert.equal(result.verified, true, "the mock signs its replies and the client checked the signature");
   assert.equal(result.code, 0);
   assert.equal(result.msg, 'success');
   assert.match(result.requestId, UUID);

@@ -14,12 +14,13 @@ import {
   stallServer,
 } from './helpers.mjs';
 
-const BASE = { ...DEMO_APP, baseUrl: 'https://api.ttpay.io' };
+// Injected-fetch tests: no limiter, no retries unless a test asks for them.
+const BASE = { ...DEMO_APP, baseUrl: 'https://api.ttpay.io', rateLimitPerSecond: null, maxRetries: 0 };
 
 test('HTTP 500 is an http error, retryable, with the status', async () => {
   const fetch = cannedFetch(() => new Response('<html>Internal Server Error</html>', { status: 500 }));
-  const err = await rejection(new TTPayClient({ ...BASE, fetch }).closeOrder({ transactionId: 'o' }));
-  assertTTPayError(err, 'http', { httpStatus: 500, retryable: true, code: null });
+  const err = await rejection(new TTPayClient({ ...BASE, fetch, maxRetries: 0 }).closeOrder({ transactionId: 'o' }));
+  assertTTPayError(err, 'http', { httpStatus: 500, retryable: true, code: null, attempts: 1 });
   assert.equal(fetch.calls.length, 1);
   assert.equal(fetch.calls[0].url, 'https://api.ttpay.io/v1/transaction/close');
 });
@@ -33,7 +34,8 @@ test('HTTP 404 is an http error that is not retryable', async () => {
 test('a non-JSON 200 is an invalid_response error', async () => {
   const fetch = cannedFetch(() => new Response('<html>gateway says hi</html>', { status: 200 }));
   const err = await rejection(new TTPayClient({ ...BASE, fetch }).closeOrder({ transactionId: 'o' }));
-  assertTTPayError(err, 'invalid_response', { httpStatus: 200, retryable: false });
+  // Retryable: closing is idempotent, so asking again after a garbled reply is safe.
+  assertTTPayError(err, 'invalid_response', { httpStatus: 200, retryable: true });
   assert.match(err.message, /not JSON/);
 });
 
@@ -41,7 +43,14 @@ test("TTPay's documented reply, trailing comma and all, is a success", async () 
   const body = '{"code": 0, "msg": "成功", "request_id": "f23ade4a-e5ca-48f4-a4bb-59114ac360ba",}';
   const fetch = cannedFetch(() => new Response(body, { status: 200 }));
   const result = await new TTPayClient({ ...BASE, fetch }).closeOrder({ transactionId: 'o' });
-  assert.deepEqual(result, { code: 0, msg: '成功', requestId: 'f23ade4a-e5ca-48f4-a4bb-59114ac360ba', httpStatus: 200 });
+  assert.deepEqual(result, {
+    code: 0,
+    msg: '成功',
+    requestId: 'f23ade4a-e5ca-48f4-a4bb-59114ac360ba',
+    httpStatus: 200,
+    attempts: 1,
+    verified: false,
+  });
 });
 
 test('a reply missing its code, invalid UTF-8, or nested 100k deep: invalid_response, and the instance lives on', async () => {
@@ -80,7 +89,7 @@ test('a redirect is reported as an http error, not followed', async () => {
 
 test('connection refused is a network error with the socket error as cause', async () => {
   const port = await refusedPort();
-  const client = new TTPayClient({ ...DEMO_APP, baseUrl: `http://127.0.0.1:${port}` });
+  const client = new TTPayClient({ ...DEMO_APP, baseUrl: `http://127.0.0.1:${port}`, maxRetries: 0 });
   const err = await rejection(client.closeOrder({ transactionId: 'order-1001' }));
   assertTTPayError(err, 'network', { retryable: true, httpStatus: null });
   assert.ok(err.cause instanceof Error);
@@ -89,7 +98,7 @@ test('connection refused is a network error with the socket error as cause', asy
 
 test('a server that never answers ends in a timeout after timeoutMs', async (t) => {
   const stall = await stallServer(t, 'headers');
-  const client = new TTPayClient({ ...DEMO_APP, baseUrl: stall.url, timeoutMs: 200 });
+  const client = new TTPayClient({ ...DEMO_APP, baseUrl: stall.url, timeoutMs: 200, maxRetries: 0 });
   const err = await rejection(client.closeOrder({ transactionId: 'order-1001' }));
   assertTTPayError(err, 'timeout', { retryable: true });
   assert.match(err.message, /timeoutMs \(200 ms\)/);
@@ -98,7 +107,7 @@ test('a server that never answers ends in a timeout after timeoutMs', async (t) 
 
 test('a server that stalls halfway through the body still ends in a timeout', async (t) => {
   const stall = await stallServer(t, 'body');
-  const client = new TTPayClient({ ...DEMO_APP, baseUrl: stall.url, timeoutMs: 200 });
+  const client = new TTPayClient({ ...DEMO_APP, baseUrl: stall.url, timeoutMs: 200, maxRetries: 0 });
   const err = await rejection(client.closeOrder({ transactionId: 'order-1001' }));
   assertTTPayError(err, 'timeout');
 });

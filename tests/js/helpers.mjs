@@ -15,8 +15,9 @@ export async function mockFor(t, options = {}) {
   return mock;
 }
 
+/** A client of the demo app against `mock`; the shared rate limiter is off unless asked for. */
 export function clientFor(mock, extra = {}) {
-  return new TTPayClient({ ...DEMO_APP, baseUrl: mock.url, ...extra });
+  return new TTPayClient({ ...DEMO_APP, baseUrl: mock.url, rateLimitPerSecond: null, ...extra });
 }
 
 /** Awaits a promise that must reject, returning the reason. */

@@ -1,0 +1,121 @@
+//! Observability hooks: `onRequest`, `onResponse`, `onRetry`. Payloads carry attempt numbers,
+//! method, URL, status, duration, request id and error kind; the Authorization value is redacted
+//! and the secret is not reachable from anything here. A hook that throws is ignored: watching a
+//! payment must never break it.
+
+use js_sys::{Function, Object};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::errors::to_js;
+use super::js_input::{keys, raw, type_name};
+use crate::core::{Error, Request};
+
+pub const HOOK_NAMES: &[&str] = &["onRequest", "onResponse", "onRetry"];
+pub const REDACTED_AUTHORIZATION: &str = "TTPAY-AES-256-ECB [redacted]";
+
+#[derive(Default)]
+pub struct Hooks {
+    on_request: Option<Function>,
+    on_response: Option<Function>,
+    on_retry: Option<Function>,
+}
+
+impl Hooks {
+    pub fn from_js(value: &JsValue) -> Result<Hooks, Error> {
+        let names = keys(value, "hooks", true)?;
+        crate::core::options::check_names(&names, HOOK_NAMES).map_err(|mut e| {
+            e.message = format!("hooks.{}", e.message);
+            e
+        })?;
+        let get = |name: &str| -> Result<Option<Function>, Error> {
+            let f = raw(value, name);
+            if f.is_undefined() {
+                return Ok(None);
+            }
+            let shown = type_name(&f);
+            f.dyn_into::<Function>().map(Some).map_err(|_| {
+                Error::invalid(
+                    &format!("hooks.{name}"),
+                    format!("must be a function (got {shown})"),
+                )
+            })
+        };
+        Ok(Hooks {
+            on_request: get("onRequest")?,
+            on_response: get("onResponse")?,
+            on_retry: get("onRetry")?,
+        })
+    }
+
+    fn call(f: &Option<Function>, payload: impl FnOnce() -> JsValue) {
+        if let Some(f) = f {
+            let _ = f.call1(&JsValue::UNDEFINED, &payload());
+        }
+    }
+
+    pub fn request(&self, attempt: u32, req: &Request<'_>) {
+        Self::call(&self.on_request, || {
+            let headers = Object::new();
+            for (name, value) in &req.headers {
+                let shown = if *name == "Authorization" {
+                    REDACTED_AUTHORIZATION
+                } else {
+                    value.as_str()
+                };
+                let _ = js_sys::Reflect::set(
+                    &headers,
+                    &JsValue::from_str(name),
+                    &JsValue::from_str(shown),
+                );
+            }
+            let payload = to_js(&RequestEvent {
+                attempt,
+                method: "POST",
+                url: req.url,
+            });
+            let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("headers"), &headers);
+            payload
+        });
+    }
+
+    pub fn response(&self, event: &ResponseEvent<'_>) {
+        Self::call(&self.on_response, || to_js(event));
+    }
+
+    pub fn retry(&self, event: &RetryEvent<'_>) {
+        Self::call(&self.on_retry, || to_js(event));
+    }
+}
+
+#[derive(Serialize)]
+struct RequestEvent<'a> {
+    attempt: u32,
+    method: &'static str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseEvent<'a> {
+    pub attempt: u32,
+    pub method: &'static str,
+    pub url: &'a str,
+    pub status: Option<u16>,
+    pub duration_ms: f64,
+    pub request_id: Option<&'a str>,
+    pub error_kind: Option<&'static str>,
+    pub verified: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryEvent<'a> {
+    /// The attempt that failed; the next one is `attempt + 1`.
+    pub attempt: u32,
+    pub delay_ms: f64,
+    pub error_kind: &'static str,
+    pub code: Option<i64>,
+    pub status: Option<u16>,
+    pub url: &'a str,
+}
