@@ -5,7 +5,7 @@ use ttpay_wasm::core::base_url::BaseUrl;
 use ttpay_wasm::core::json::{self, Value};
 use ttpay_wasm::core::options::{self, Input, RawClientOptions, CLIENT_OPTIONS};
 use ttpay_wasm::core::reply::classify;
-use ttpay_wasm::core::{body, sign, Call, ClientConfig, Error, ErrorKind, Interrupted};
+use ttpay_wasm::core::{body, sign, Call, ClientConfig, Error, ErrorKind, Interrupted, Next};
 
 const SECRET: &str = "12345678901234567890123456789012";
 
@@ -193,7 +193,10 @@ fn missing_or_non_integer_code_is_an_invalid_response() {
             "{}",
             String::from_utf8_lossy(body)
         );
-        assert!(!e.retryable);
+        assert!(
+            e.retryable,
+            "closing is idempotent: a garbled reply is worth asking again"
+        );
         assert_eq!(e.http_status, Some(200));
     }
 }
@@ -336,25 +339,37 @@ fn same_as_ignores_member_order_but_not_values() {
 
 // ---- transport outcomes ----
 
-#[test]
-fn interrupted_attempts_map_to_network_timeout_and_aborted() {
+/// One attempt that ends without a reply, with retries off.
+fn interrupted(why: Interrupted) -> Error {
     let c = config();
-    let call = Call::close_order(&c, &Input::Missing, &Input::Missing).unwrap();
-    let n = call.interrupted(
-        &c,
-        Interrupted::Network("fetch failed (ECONNREFUSED)".into()),
+    let mut call = Call::close_order(&c, &Input::Missing, &Input::Missing).unwrap();
+    call.policy.max_retries = 0;
+    call.begin_attempt(0.0).unwrap();
+    match call.handle_interrupted(&c, 1.0, 0.5, why) {
+        Next::Done(Err(e)) => e,
+        other => panic!("expected a final error, got {other:?}"),
+    }
+}
+
+#[test]
+fn interrupted_attempts_map_to_network_timeout_aborted_and_too_large() {
+    let n = interrupted(Interrupted::Network("fetch failed (ECONNREFUSED)".into()));
+    assert_eq!(
+        (n.kind, n.retryable, n.attempts),
+        (ErrorKind::Network, true, 1)
     );
-    assert_eq!((n.kind, n.retryable), (ErrorKind::Network, true));
-    assert!(
-        n.message.contains("ECONNREFUSED")
-            && n.message
-                .contains("https://api.ttpay.io/v1/transaction/close")
-    );
-    let t = call.interrupted(&c, Interrupted::Timeout);
+    assert!(n.message.contains("ECONNREFUSED"));
+    assert!(n
+        .message
+        .contains("https://api.ttpay.io/v1/transaction/close"));
+    let t = interrupted(Interrupted::Timeout);
     assert_eq!((t.kind, t.retryable), (ErrorKind::Timeout, true));
     assert!(t.message.contains("timeoutMs (10000 ms)"));
-    let a = call.interrupted(&c, Interrupted::Aborted);
+    let a = interrupted(Interrupted::Aborted);
     assert_eq!((a.kind, a.retryable), (ErrorKind::Aborted, false));
+    let l = interrupted(Interrupted::TooLarge);
+    assert_eq!(l.kind, ErrorKind::InvalidResponse);
+    assert!(l.message.contains("maxResponseBytes (1048576 bytes)"));
 }
 
 #[test]
@@ -523,8 +538,8 @@ fn timeout_ms_must_be_a_positive_finite_number() {
     }
     .validate()
     .unwrap();
-    assert_eq!(c.timeout_ms, 1);
-    assert_eq!(config().timeout_ms, 10_000);
+    assert_eq!(c.policy.timeout_ms, 1);
+    assert_eq!(config().policy.timeout_ms, 10_000);
 }
 
 #[test]
