@@ -20,6 +20,29 @@ export const DEMO_ORDERS = Object.freeze([
 ]);
 
 export const CLOSE_PATH = '/v1/transaction/close';
+
+/**
+ * Ways the mock can misbehave, to reproduce a bad day. Each is injected for one transaction id or
+ * for the next requests, `times` times (Infinity: until cleared). Unless noted, a fault answers
+ * instead of processing, so the order is left as it was.
+ */
+export const FAULT_MODES = Object.freeze([
+  'reset-before', // destroy the connection before processing
+  'reset-after', // process the close, then destroy the connection instead of replying
+  'stall-headers', // never answer
+  'stall-body', // send headers and half a body, then stall
+  'html-502', // 502 with an HTML body, as a gateway in front would
+  '503-retry-after', // 503 with Retry-After: 1
+  '429', // 429 Too Many Requests
+  'code-11001', // business code 11001 (too frequent)
+  'code-104', // business code 104 (signature expired)
+  'truncated-json', // 200 with JSON cut short
+  'non-json', // 200 with an HTML body
+  'huge-body', // 200 with a 10 MB body
+  'invalid-utf8', // 200 with bytes that are not UTF-8
+  'forged-signature', // a success reply signed with another key
+  'unsigned', // process normally, reply without the TTPay-* signature headers
+]);
 const AUTH_RE =
   /^TTPAY-AES-256-ECB app_id=([^,\s=]+),mch_id=([^,\s=]+),nonce_str=([0-9A-Za-z]{32}),timestamp=(\d{10}|\d{13}),signature=([A-Za-z0-9+/]+={0,2})$/;
 const MAX_BODY = 64 * 1024;
@@ -49,15 +72,109 @@ export async function startMockServer(options = {}) {
     timestampWindowMs = 5 * 60 * 1000,
     lifetimeMs = 0,
     onRequest,
+    faults = {},
   } = options;
   const appsById = new Map(apps.map((a) => [a.appId, { ...a }]));
   const state = new Map(orders.map((o) => [o.transactionId, { ...o, closedCount: 0 }]));
   const seenNonces = new Map(); // `${appId}:${nonce}` -> expiry (ms)
-  const stats = { requests: 0, apiRequests: 0 };
+  const stats = { requests: 0, apiRequests: 0, faults: 0 };
   const log = []; // the last requests, for tests that inspect the wire
   const now = () => Date.now() + clockOffsetMs;
+  const stalled = new Set();
+  const pendingFaults = []; // { mode, times, transactionId? }, first match wins
+
+  function injectFault({ mode, times = 1, transactionId } = {}) {
+    if (!FAULT_MODES.includes(mode)) throw new TypeError(`unknown fault mode: ${mode}`);
+    pendingFaults.push({ mode, times: times < 0 ? Infinity : times, transactionId });
+  }
+  for (const [transactionId, f] of Object.entries(faults)) {
+    injectFault(typeof f === 'string' ? { mode: f, transactionId, times: Infinity } : { ...f, transactionId });
+  }
+  function takeFault(transactionId) {
+    const i = pendingFaults.findIndex((f) => f.transactionId === undefined || f.transactionId === transactionId);
+    if (i < 0) return undefined;
+    const f = pendingFaults[i];
+    f.times -= 1;
+    if (f.times <= 0) pendingFaults.splice(i, 1);
+    return f.mode;
+  }
+
+  /** Acts out a fault that answers instead of processing; false for faults applied later. */
+  function answerWithFault(mode, req, res) {
+    const raw = (status, body, headers = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+      res.end(body);
+    };
+    switch (mode) {
+      case 'reset-before':
+        req.socket.destroy();
+        return true;
+      case 'stall-headers':
+        stalled.add(res);
+        return true;
+      case 'stall-body':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"code":0,"msg":"succ');
+        stalled.add(res);
+        return true;
+      case 'html-502':
+        raw(502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
+        return true;
+      case '503-retry-after':
+        raw(503, '{"code":11000,"msg":"service unavailable"}', { 'retry-after': '1' });
+        return true;
+      case '429':
+        raw(429, 'Too Many Requests', { 'content-type': 'text/plain' });
+        return true;
+      case 'code-11001':
+        fail(res, 11001, 'too frequent: limit 5 requests/second per app_id');
+        return true;
+      case 'code-104':
+        fail(res, 104, 'signature expired');
+        return true;
+      case 'truncated-json':
+        raw(200, '{"code":0,"msg":"succ');
+        return true;
+      case 'non-json':
+        raw(200, '<html>OK</html>', { 'content-type': 'text/html' });
+        return true;
+      case 'invalid-utf8': {
+        const body = Buffer.concat([Buffer.from('{"code":0,"msg":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+        res.end(body);
+        return true;
+      }
+      case 'huge-body': {
+        const size = 10 * 1024 * 1024;
+        res.writeHead(200, { 'content-type': 'application/json' }); // chunked: no length to go by
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < size && !res.destroyed) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return res.once('drain', pump);
+          }
+          if (!res.destroyed) res.end('{"code":0}');
+        };
+        pump();
+        return true;
+      }
+      case 'forged-signature': {
+        const forger = { appSecret: 'f'.repeat(32) };
+        reply(res, 200, { code: 0, msg: 'success', request_id: randomUUID() }, forger);
+        return true;
+      }
+      default:
+        return false; // reset-after, unsigned: applied to the real reply
+    }
+  }
 
   function reply(res, status, payload, app) {
+    if (res.ttpayFault === 'reset-after') {
+      res.socket?.destroy();
+      return;
+    }
+    if (res.ttpayFault === 'unsigned') app = undefined;
     const body = Buffer.from(JSON.stringify(payload));
     const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length };
     if (app) {
@@ -85,6 +202,16 @@ export async function startMockServer(options = {}) {
 
   function handleClose(req, res, raw) {
     stats.apiRequests += 1;
+    let txId;
+    try {
+      txId = JSON.parse(raw.toString('utf8'))?.transaction_id;
+    } catch {}
+    const fault = takeFault(txId);
+    if (fault) {
+      stats.faults += 1;
+      if (answerWithFault(fault, req, res)) return;
+      res.ttpayFault = fault;
+    }
     const auth = req.headers.authorization ?? '';
     const m = AUTH_RE.exec(auth);
     if (!m) return fail(res, 103, 'invalid Authorization header');
@@ -153,8 +280,21 @@ export async function startMockServer(options = {}) {
     return json(404, { error: 'not found' });
   }
 
+  /** POST /_mock/faults {"mode":"html-502","times":1,"transactionId":"order-1001"} (times -1: always). */
+  function handleFaultControl(res, raw) {
+    try {
+      injectFault(JSON.parse(raw.toString('utf8')));
+      res.writeHead(204);
+      res.end();
+    } catch (err) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: String(err.message) }));
+    }
+  }
+
   const server = createServer((req, res) => {
     stats.requests += 1;
+    res.on('error', () => {}); // a client that hung up mid-reply is not the mock's failure
     const chunks = [];
     let size = 0;
     req.on('data', (c) => {
@@ -173,6 +313,7 @@ export async function startMockServer(options = {}) {
       onRequest?.(entry);
       const url = new URL(req.url, 'http://mock');
       if (url.pathname.startsWith('/_mock/') && req.method === 'GET') return handleControl(req, res, url);
+      if (url.pathname === '/_mock/faults' && req.method === 'POST') return handleFaultControl(res, raw);
       if (url.pathname === CLOSE_PATH) {
         if (req.method !== 'POST') return reply(res, 405, { code: 100, msg: 'method not allowed' });
         return handleClose(req, res, raw);
@@ -196,6 +337,7 @@ export async function startMockServer(options = {}) {
   const close = () =>
     new Promise((resolve) => {
       clearTimeout(timer);
+      stalled.clear();
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     });
@@ -211,6 +353,8 @@ export async function startMockServer(options = {}) {
     orders: () => [...state.values()].map((o) => ({ ...o })),
     stats: () => ({ ...stats }),
     requests: () => log.slice(),
+    /** Makes the mock misbehave: see FAULT_MODES. */
+    injectFault,
     close,
   };
 }
