@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Each installs what is missing
 # (idempotently, see scripts/setup.sh) and builds first.
-.PHONY: setup build test test-rust test-js lint demo size clean
+.PHONY: setup build test test-rust test-js lint demo size clean fuzz
 
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
@@ -31,3 +31,7 @@ clean:
 
 size: build
 	node scripts/size.mjs
+
+# Not in CI: the property tests of tests/fuzz.rs with a million cases each.
+fuzz:
+	PROPTEST_CASES=1000000 cargo test --release --test fuzz -- --test-threads=2

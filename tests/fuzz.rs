@@ -1,0 +1,175 @@
+//! Property tests of everything that reads untrusted bytes: reply parsing and classification,
+//! the lenient JSON reader, reply verification, AES padding, URL and Retry-After parsing.
+//! None may panic (a panic traps the wasm and leaves the instance unusable). Bounded in
+//! `cargo test`; `make fuzz` runs the same properties with PROPTEST_CASES=1000000.
+
+use proptest::prelude::*;
+use serde_json::Value as J;
+use ttpay_wasm::core::base_url::BaseUrl;
+use ttpay_wasm::core::json::{self, Value};
+use ttpay_wasm::core::reply::classify;
+use ttpay_wasm::core::retry::parse_retry_after;
+use ttpay_wasm::core::secret::AppSecret;
+use ttpay_wasm::core::sign;
+use ttpay_wasm::core::verify::{verify, ReplySignature};
+use ttpay_wasm::core::ErrorKind;
+
+const SECRET: &str = "12345678901234567890123456789012";
+
+fn arb_json() -> impl Strategy<Value = J> {
+    let leaf = prop_oneof![
+        Just(J::Null),
+        any::<bool>().prop_map(J::Bool),
+        any::<i32>().prop_map(|n| J::from(n)),
+        (-1e6f64..1e6).prop_map(|f| J::from(f)),
+        ".{0,12}".prop_map(J::String),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(J::Array),
+            prop::collection::btree_map("[a-z_]{0,8}", inner, 0..6)
+                .prop_map(|m| J::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// serde_json's value as ours, for comparison.
+fn ours(v: &J) -> Value {
+    match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => Value::Number(n.as_f64().unwrap()),
+        J::String(s) => Value::String(s.clone()),
+        J::Array(a) => Value::Array(a.iter().map(ours).collect()),
+        J::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), ours(v))).collect()),
+    }
+}
+
+/// Inserts a trailing comma before every `}` or `]` that closes a non-empty container.
+fn with_trailing_commas(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut prev_significant = ' ';
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+                prev_significant = '"';
+            }
+            continue;
+        }
+        if (c == '}' || c == ']') && prev_significant != '{' && prev_significant != '[' {
+            out.push(',');
+        }
+        if c == '"' {
+            in_string = true;
+        }
+        out.push(c);
+        if !c.is_whitespace() {
+            prev_significant = c;
+        }
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn classify_never_panics_on_any_bytes(status in 0u16..1000, body in prop::collection::vec(any::<u8>(), 0..256)) {
+        let _ = classify(status, &body);
+    }
+
+    #[test]
+    fn classify_never_panics_on_json_shaped_text(status in prop_oneof![Just(200u16), 100u16..600], body in r#"[\[\]{}",:0-9a-z\\ .eE+-]{0,64}"#) {
+        let _ = classify(status, body.as_bytes());
+    }
+
+    #[test]
+    fn the_reader_agrees_with_serde_json_on_valid_json(v in arb_json()) {
+        let text = serde_json::to_string(&v).unwrap();
+        let parsed = json::parse(&text).unwrap();
+        prop_assert!(parsed.same_as(&ours(&v)), "{}", text);
+        let pretty = serde_json::to_string_pretty(&v).unwrap();
+        prop_assert!(json::parse(&pretty).unwrap().same_as(&ours(&v)));
+    }
+
+    #[test]
+    fn trailing_commas_are_accepted_and_change_nothing(v in arb_json()) {
+        let text = with_trailing_commas(&serde_json::to_string(&v).unwrap());
+        let parsed = json::parse(&text).unwrap();
+        prop_assert!(parsed.same_as(&ours(&v)), "{}", text);
+    }
+
+    #[test]
+    fn the_reader_refuses_what_serde_json_refuses_except_trailing_commas(text in r#"[\[\]{}",:0-9a-z\\ .eE+-]{0,32}"#) {
+        let strict = serde_json::from_str::<J>(&text).is_ok();
+        let lenient = json::parse(&text).is_ok();
+        if strict {
+            prop_assert!(lenient, "{}", text);
+        }
+        if lenient && !strict {
+            // The one extension: a comma directly (white space aside) before a closing bracket.
+            let t: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+            prop_assert!(t.windows(2).any(|w| w[0] == ',' && (w[1] == '}' || w[1] == ']')), "{}", text);
+        }
+    }
+
+    #[test]
+    fn success_replies_round_trip(code in prop_oneof![Just(0i64), -5i64..30000], msg in ".{0,20}", rid in "[a-f0-9-]{0,36}") {
+        let body = serde_json::json!({"code": code, "msg": msg, "request_id": rid}).to_string();
+        match classify(200, body.as_bytes()) {
+            Ok(s) => { prop_assert_eq!(code, 0); prop_assert_eq!(s.msg, msg); prop_assert_eq!(s.request_id, rid); }
+            Err(e) => { prop_assert_ne!(code, 0); prop_assert_eq!(e.kind, ErrorKind::Api); prop_assert_eq!(e.code, Some(code)); }
+        }
+    }
+
+    #[test]
+    fn verification_never_panics_and_refuses_garbage(ts in "[0-9]{0,14}", nonce in ".{0,40}", sig in "[A-Za-z0-9+/=]{0,120}", body in ".{0,64}") {
+        let secret = AppSecret::new(SECRET).unwrap();
+        let parsed = json::parse(&body).ok();
+        let s = ReplySignature { timestamp: ts.clone(), nonce, signature: sig };
+        let now = ts.parse::<f64>().unwrap_or(0.0);
+        // A random signature cannot decrypt to these exact lines: always refused, never a panic.
+        prop_assert!(verify(&secret, &s, &body, parsed.as_ref(), now).is_err());
+    }
+
+    #[test]
+    fn a_genuine_signature_verifies_and_any_bit_flip_is_refused(body in ".{0,64}", flip in 0usize..4096) {
+        let secret = AppSecret::new(SECRET).unwrap();
+        let ts = "1767225600456";
+        let nonce = "c5ac7061fccab6bf3e254dcf98995b8c";
+        let genuine = sign::signature(&secret, &format!("{ts}\n{nonce}\n{body}"));
+        let s = ReplySignature { timestamp: ts.into(), nonce: nonce.into(), signature: genuine.clone() };
+        let parsed = json::parse(&body).ok();
+        prop_assert!(verify(&secret, &s, &body, parsed.as_ref(), 1_767_225_600_456.0).is_ok());
+        let mut raw = sign::decode_signature(&genuine).unwrap();
+        let bit = flip % (raw.len() * 8);
+        raw[bit / 8] ^= 1 << (bit % 8);
+        use base64::Engine;
+        let forged = ReplySignature { signature: base64::engine::general_purpose::STANDARD.encode(&raw), ..s };
+        prop_assert!(verify(&secret, &forged, &body, parsed.as_ref(), 1_767_225_600_456.0).is_err());
+    }
+
+    #[test]
+    fn aes_round_trips_and_decrypt_never_panics(plain in prop::collection::vec(any::<u8>(), 0..100), junk in prop::collection::vec(any::<u8>(), 0..100)) {
+        let secret = AppSecret::new(SECRET).unwrap();
+        let c = secret.encrypt(&plain);
+        prop_assert_eq!(c.len() % 16, 0);
+        prop_assert!(c.len() > plain.len());
+        prop_assert_eq!(secret.decrypt(&c), Some(plain));
+        let _ = secret.decrypt(&junk);
+    }
+
+    #[test]
+    fn url_and_retry_after_parsers_never_panic(s in ".{0,64}", t in r"[a-zA-Z0-9 ,:\-]{0,40}") {
+        let _ = BaseUrl::parse(&s);
+        let _ = BaseUrl::parse(&format!("https://{s}"));
+        let _ = parse_retry_after(&s, 0.0);
+        let _ = parse_retry_after(&t, 0.0);
+    }
+}
