@@ -20,8 +20,8 @@ fn arb_json() -> impl Strategy<Value = J> {
     let leaf = prop_oneof![
         Just(J::Null),
         any::<bool>().prop_map(J::Bool),
-        any::<i32>().prop_map(|n| J::from(n)),
-        (-1e6f64..1e6).prop_map(|f| J::from(f)),
+        any::<i32>().prop_map(J::from),
+        (-1e6f64..1e6).prop_map(J::from),
         ".{0,12}".prop_map(J::String),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
