@@ -28,6 +28,62 @@ export interface TTPayClientOptions {
   /** Unit of the signed timestamp: `'ms'` (default, 13 digits) or `'s'` (10 digits). */
   timestampUnit?: 'ms' | 's';
   fetch?: FetchLike;
+  /** Retries of transient failures (network, timeout, 5xx, 429, codes 11000/11001/20004, 104 once). Default 2, at most 10. */
+  maxRetries?: number;
+  /** Bounds the whole call: attempts, backoff and rate-limit waits. Default: none. */
+  deadlineMs?: number;
+  /** Client-side limit per appId, shared by every client in the process. Default 5 (TTPay's); `null` turns it off. */
+  rateLimitPerSecond?: number | null;
+  /** `'auto'` (default): verify replies that carry TTPay-Signature; `'require'`: refuse unsigned replies; `'off'`. */
+  verifyResponses?: VerifyResponses;
+  /** Replies larger than this are refused without being buffered. Default 1048576. */
+  maxResponseBytes?: number;
+  hooks?: TTPayHooks;
+}
+
+export type VerifyResponses = 'auto' | 'require' | 'off';
+
+export interface RequestEvent {
+  attempt: number;
+  method: 'POST';
+  url: string;
+  /** The headers as sent, with `Authorization` redacted. */
+  headers: {
+    Authorization: 'TTPAY-AES-256-ECB [redacted]';
+    'Content-Type': 'application/json';
+    app_id: string;
+    'User-Agent': string;
+  };
+}
+
+export interface ResponseEvent {
+  attempt: number;
+  method: 'POST';
+  url: string;
+  /** `null` when no reply arrived (network, timeout, abort). */
+  status: number | null;
+  durationMs: number;
+  requestId: string | null;
+  /** `null` when the attempt succeeded. */
+  errorKind: TTPayErrorKind | null;
+  verified: boolean;
+}
+
+export interface RetryEvent {
+  /** The attempt that failed; the next is `attempt + 1`. */
+  attempt: number;
+  delayMs: number;
+  errorKind: TTPayErrorKind;
+  code: number | null;
+  status: number | null;
+  url: string;
+}
+
+/** Observability callbacks. They never see the secret; a hook that throws is ignored. */
+export interface TTPayHooks {
+  onRequest?: (event: RequestEvent) => void;
+  onResponse?: (event: ResponseEvent) => void;
+  onRetry?: (event: RetryEvent) => void;
 }
 
 export interface CloseOrderParams {
@@ -38,8 +94,11 @@ export interface CloseOrderParams {
 }
 
 export interface CallOptions {
-  /** Aborting it rejects the call with kind `'aborted'`. */
+  /** Aborting it rejects the call with kind `'aborted'`, also during a backoff or rate-limit wait. */
   signal?: AbortSignal;
+  timeoutMs?: number;
+  deadlineMs?: number;
+  maxRetries?: number;
 }
 
 export interface CloseOrderResult {
@@ -47,6 +106,10 @@ export interface CloseOrderResult {
   msg: string;
   requestId: string;
   httpStatus: number;
+  /** Attempts made, retries included (1 when the first succeeded). */
+  attempts: number;
+  /** Whether the reply's TTPay-Signature was checked and held. */
+  verified: boolean;
 }
 
 export class TTPayClient {
@@ -76,6 +139,7 @@ export interface TTPayErrorInit {
   httpStatus?: number | null;
   requestId?: string | null;
   retryable?: boolean;
+  attempts?: number;
   cause?: unknown;
 }
 
@@ -91,6 +155,8 @@ export class TTPayError extends Error {
   readonly requestId: string | null;
   /** Whether a freshly signed retry of the same call may succeed. */
   readonly retryable: boolean;
+  /** Attempts made before giving up (0 when refused before sending). */
+  readonly attempts: number;
   readonly cause?: unknown;
   toJSON(): {
     name: 'TTPayError';
@@ -101,5 +167,9 @@ export class TTPayError extends Error {
     httpStatus: number | null;
     requestId: string | null;
     retryable: boolean;
+    attempts: number;
   };
 }
+
+/** Figures about the wasm instance, for leak checks in your own tests. */
+export function diagnostics(): { wasmMemoryBytes: number };

@@ -28,6 +28,31 @@ export interface MockRequest {
   body: string;
 }
 
+export type FaultMode =
+  | 'reset-before'
+  | 'reset-after'
+  | 'stall-headers'
+  | 'stall-body'
+  | 'html-502'
+  | '503-retry-after'
+  | '429'
+  | 'code-11001'
+  | 'code-104'
+  | 'truncated-json'
+  | 'non-json'
+  | 'huge-body'
+  | 'invalid-utf8'
+  | 'forged-signature'
+  | 'unsigned';
+
+export interface Fault {
+  mode: FaultMode;
+  /** How many requests it affects; default 1, `Infinity` (or -1 over HTTP) until the mock stops. */
+  times?: number;
+  /** Only requests for this order; default: the next requests, whatever their order. */
+  transactionId?: string;
+}
+
 export interface MockServerOptions {
   /** Default 127.0.0.1. */
   host?: string;
@@ -44,6 +69,8 @@ export interface MockServerOptions {
   onRequest?: (request: MockRequest) => void;
   /** Serves anything outside the API and `/_mock/` (a demo page, say); return true when handled. */
   handle?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+  /** Faults per transaction id, from the start: a mode (always) or `{ mode, times }`. */
+  faults?: Record<string, FaultMode | Omit<Fault, 'transactionId'>>;
 }
 
 export interface MockServer {
@@ -52,13 +79,16 @@ export interface MockServer {
   port: number;
   order(transactionId: string): MockOrderState | undefined;
   orders(): MockOrderState[];
-  stats(): { requests: number; apiRequests: number };
+  stats(): { requests: number; apiRequests: number; faults: number };
   /** The last 100 requests, as received. */
   requests(): MockRequest[];
+  /** Makes the mock misbehave; also `POST /_mock/faults` with the same JSON. */
+  injectFault(fault: Fault): void;
   close(): Promise<void>;
 }
 
 export const DEMO_APP: Readonly<MockApp>;
 export const DEMO_ORDERS: readonly Readonly<MockOrder>[];
 export const CLOSE_PATH: '/v1/transaction/close';
+export const FAULT_MODES: readonly FaultMode[];
 export function startMockServer(options?: MockServerOptions): Promise<MockServer>;
