@@ -2,7 +2,8 @@
 # (idempotently, see scripts/setup.sh) and builds first.
 .PHONY: setup build test test-rust test-js lint demo size clean fuzz
 
-export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# node_modules/.bin is not put on PATH: it holds other Node versions' `node` for the runtime tests.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 setup:
 	bash scripts/setup.sh

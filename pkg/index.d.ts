@@ -120,7 +120,6 @@ export class TTPayClient {
   toJSON(): { appId: string; mchId: string; baseUrl: string };
   /** Releases the client's wasm memory now rather than at garbage collection. */
   free(): void;
-  [Symbol.dispose](): void;
 }
 
 export type OneShotCloseOrderOptions = TTPayClientOptions & {

@@ -3,13 +3,17 @@
 # then the CommonJS Node entry bundled beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# node_modules/.bin first: wasm-pack runs the wasm-opt it finds on PATH.
-export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# binaryen's own bin first: wasm-pack runs the wasm-opt it finds on PATH (never Debian's, whose
+# output does not load). Not node_modules/.bin: it also holds other Node versions' `node`.
+export PATH="$PWD/node_modules/binaryen/bin:$HOME/.cargo/bin:$PATH"
 
 wasm-pack --quiet build --release --target web --no-pack --no-typescript \
   --out-dir pkg/dist --out-name ttpay_wasm
 # wasm-pack writes a `*` .gitignore there, which npm pack would obey and ship no wasm.
 rm -f pkg/dist/.gitignore
 
-esbuild pkg/src/node.cjs --bundle --platform=node --format=cjs --target=node18 \
+node_modules/.bin/esbuild pkg/src/node.cjs --bundle --platform=node --format=cjs --target=node18 \
   --outfile=pkg/dist/node.cjs --log-level=warning --log-override:empty-import-meta=silent
+
+# CommonJS consumers' types: the same declarations, as a .d.cts beside the CommonJS entry.
+cp pkg/index.d.ts pkg/dist/index.d.cts

@@ -1,5 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
 export interface MockApp {
   appId: string;
   appSecret: string;
@@ -26,6 +24,19 @@ export interface MockRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+}
+
+/** The parts of node:http's IncomingMessage a `handle` callback gets to rely on. */
+export interface MockIncoming {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** The parts of node:http's ServerResponse a `handle` callback gets to rely on. */
+export interface MockOutgoing {
+  writeHead(status: number, headers?: Record<string, string | number>): unknown;
+  end(body?: string | Uint8Array): unknown;
 }
 
 export type FaultMode =
@@ -68,7 +79,7 @@ export interface MockServerOptions {
   lifetimeMs?: number;
   onRequest?: (request: MockRequest) => void;
   /** Serves anything outside the API and `/_mock/` (a demo page, say); return true when handled. */
-  handle?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+  handle?: (req: MockIncoming, res: MockOutgoing, url: URL) => boolean;
   /** Faults per transaction id, from the start: a mode (always) or `{ mode, times }`. */
   faults?: Record<string, FaultMode | Omit<Fault, 'transactionId'>>;
 }

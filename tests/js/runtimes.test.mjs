@@ -1,0 +1,154 @@
+// The packed package, installed into a throw-away consumer project exactly as a user would, run
+// in every runtime we support against the mock: Node 18/20/22 (import and require), Deno, Bun,
+// workerd (a Worker bundled by wrangler, run by Miniflare) and a strict TypeScript consumer.
+// The examples/ are what runs, so they cannot rot.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const NODES = {
+  18: join(root, 'node_modules/node18/bin/node'),
+  20: process.execPath,
+  22: join(root, 'node_modules/node22/bin/node'),
+};
+const RUNS = ['node18-esm', 'node18-cjs', 'node20-esm', 'node20-cjs', 'node22-esm', 'node22-cjs', 'deno', 'bun-esm', 'bun-cjs', 'worker'];
+
+/** Runs a command (bounded in time), resolving to its stdout; rejects with its output on failure. */
+function run(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 120_000, maxBuffer: 16 << 20, ...options }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+let consumer;
+let mock;
+const env = () => ({
+  ...process.env,
+  TTPAY_BASE_URL: mock.url,
+  TTPAY_APP_ID: DEMO_APP.appId,
+  TTPAY_APP_SECRET: DEMO_APP.appSecret,
+  TTPAY_MCH_ID: DEMO_APP.mchId,
+  NO_COLOR: '1',
+});
+
+before(async () => {
+  consumer = mkdtempSync(join(tmpdir(), 'ttpay-consumer-'));
+  const packed = await run('npm', ['pack', join(root, 'pkg'), '--pack-destination', consumer, '--silent']);
+  const tarball = packed.trim().split('\n').pop();
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, dependencies: { 'ttpay-wasm': `file:./${tarball}` } }),
+  );
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: consumer });
+  cpSync(join(root, 'examples'), consumer, { recursive: true });
+  mock = await startMockServer({
+    orders: RUNS.map((r) => ({ transactionId: `order-${r}`, state: 'NOTPAY' })),
+    lifetimeMs: 600_000,
+  });
+});
+
+after(async () => {
+  await mock?.close();
+  if (consumer) rmSync(consumer, { recursive: true, force: true });
+});
+
+/** The examples print `{ closed, unknown }`: the typed result and the typed error. */
+function assertExampleOutput(stdout, runName) {
+  const { closed, unknown } = JSON.parse(stdout);
+  assert.equal(closed.code, 0);
+  assert.equal(closed.msg, 'success');
+  assert.match(closed.requestId, /^[0-9a-f-]{36}$/);
+  assert.equal(closed.httpStatus, 200);
+  assert.equal(closed.verified, true);
+  assert.deepEqual({ kind: unknown.kind, code: unknown.code }, { kind: 'api', code: 12002 });
+  assert.equal(mock.order(`order-${runName}`).state, 'CLOSED');
+}
+
+describe('Node.js', () => {
+  for (const [version, node] of Object.entries(NODES)) {
+    for (const [flavour, file] of [['esm', 'node-esm.mjs'], ['cjs', 'node-cjs.cjs']]) {
+      test(`Node ${version} ${flavour === 'esm' ? 'import' : 'require'}`, async () => {
+        const name = `node${version}-${flavour}`;
+        const out = await run(node, [file], { cwd: consumer, env: { ...env(), TTPAY_ORDER: `order-${name}` } });
+        assertExampleOutput(out, name);
+      });
+    }
+  }
+  test('the engines field and Node 18 agree', async () => {
+    const version = (await run(NODES[18], ['--version'])).trim();
+    assert.match(version, /^v18\./);
+    const pkg = JSON.parse(readFileSync(join(consumer, 'node_modules/ttpay-wasm/package.json'), 'utf8'));
+    assert.equal(pkg.engines.node, '>=18');
+  });
+});
+
+test('Deno', async () => {
+  const out = await run(bin('deno'), ['run', '--quiet', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', 'deno.ts'], {
+    cwd: consumer,
+    env: { ...env(), TTPAY_ORDER: 'order-deno', DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(consumer, '.deno') },
+  });
+  assertExampleOutput(out, 'deno');
+});
+
+for (const [flavour, file] of [['esm', 'node-esm.mjs'], ['cjs', 'node-cjs.cjs']]) {
+  test(`Bun ${flavour === 'esm' ? 'import' : 'require'}`, async () => {
+    const out = await run(bin('bun'), [file], { cwd: consumer, env: { ...env(), TTPAY_ORDER: `order-bun-${flavour}` } });
+    assertExampleOutput(out, `bun-${flavour}`);
+  });
+}
+
+test('Cloudflare Worker (workerd via Miniflare), bundled by wrangler', async () => {
+  const dir = join(consumer, 'worker');
+  await run(bin('wrangler'), ['deploy', '--dry-run', '--outdir', 'out'], {
+    cwd: dir,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG: 'error', NO_COLOR: '1' },
+  });
+  assert.ok(readdirSync(join(dir, 'out')).some((f) => f.endsWith('.wasm')), 'the .wasm travels as its own module');
+  const { Miniflare } = await import('miniflare');
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(dir, 'out', 'index.js'),
+    modulesRoot: join(dir, 'out'),
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-01',
+    bindings: { TTPAY_BASE_URL: mock.url, TTPAY_APP_ID: DEMO_APP.appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId },
+  });
+  try {
+    const ok = await mf.dispatchFetch('http://worker.test/?transactionId=order-worker');
+    const okBody = await ok.json();
+    assert.equal(ok.status, 200, JSON.stringify(okBody));
+    assert.equal(okBody.result.code, 0);
+    assert.equal(okBody.result.verified, true);
+    const bad = await mf.dispatchFetch('http://worker.test/?transactionId=no-such-order');
+    const badBody = await bad.json();
+    assert.equal(bad.status, 502);
+    assert.deepEqual({ name: badBody.error.name, kind: badBody.error.kind, code: badBody.error.code }, { name: 'TTPayError', kind: 'api', code: 12002 });
+    assert.equal(mock.order('order-worker').state, 'CLOSED');
+  } finally {
+    await mf.dispose();
+  }
+});
+
+test('a strict TypeScript consumer compiles, and misuse does not', async () => {
+  cpSync(join(root, 'tests/typescript'), join(consumer, 'ts'), { recursive: true });
+  await run(bin('tsc'), ['--noEmit', '-p', join(consumer, 'ts', 'tsconfig.json')], { cwd: consumer });
+});
+
+test('publint and arethetypeswrong find nothing wrong with the packed package', async () => {
+  const lint = await run(bin('publint'), ['--strict', join(root, 'pkg')]);
+  assert.match(lint, /All good/);
+  // The mock is ESM-only on purpose (it is Node test tooling): require() of it is reported and
+  // accepted; every other rule must pass for every resolution mode.
+  const types = await run(bin('attw'), ['--pack', join(root, 'pkg'), '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'table-flipped']);
+  assert.doesNotMatch(types, /💀|❌|🐛|🥴|❗️/u);
+});
