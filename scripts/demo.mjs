@@ -1,11 +1,13 @@
 // `make demo`: the mock TTPay on 127.0.0.1:8787, one seeded order closed through the package,
 // the typed result and a typed error printed; then the mock keeps serving until Ctrl-C.
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
-import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
+import { DEMO_APP } from 'ttpay-wasm/mock';
+import { startDemoServer } from './demo-server.mjs';
 
 const port = Number(process.env.TTPAY_MOCK_PORT ?? 8787);
-const mock = await startMockServer({ host: '127.0.0.1', port });
+const mock = await startDemoServer({ port });
 console.log(`mock TTPay listening on ${mock.url}`);
+console.log(`demo page: ${mock.url}/  (open it in a browser)`);
 console.log(`demo app: appId=${DEMO_APP.appId} mchId=${DEMO_APP.mchId} (appSecret: see DEMO_APP in ttpay-wasm/mock)`);
 console.log('seeded orders:', mock.orders().map((o) => `${o.transactionId}=${o.state}`).join(', '));
 

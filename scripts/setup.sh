@@ -24,6 +24,17 @@ if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)" != "$WASM_P
   cargo install --locked wasm-pack --version "$WASM_PACK_VERSION" --force
 fi
 
+# Debian's Chromium for the demo-page test (a browser a test tool downloads itself cannot be had).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: Chromium is missing; install Debian's 'chromium' package (as root) for the browser test" >&2
+    exit 1
+  fi
+fi
+
 # npm: reinstall only when the lock file changed since the last install.
 stamp=node_modules/.ttpay-setup-stamp
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
