@@ -103,6 +103,75 @@ pub fn write_object(members: &[(&str, &str)]) -> String {
     out
 }
 
+/// Exact powers of ten representable in an f64.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a number the parser has already checked against JSON's grammar.
+///
+/// Not `str::parse::<f64>`, whose correctly rounded algorithm and tables cost the wasm about
+/// 10 KB. Exact for integers up to 2^53 and for up to 19 significant digits scaled by at most
+/// 10^22 (which covers TTPay's codes, amounts and timestamps); otherwise within a few ulps. Both
+/// sides of a comparison are read by this same function, so equality stays consistent.
+fn number_value(text: &[u8]) -> f64 {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let mut mantissa: u64 = 0;
+    let mut exp10: i64 = 0;
+    let mut significant = 0;
+    let mut seen_point = false;
+    let mut rest = digits.iter();
+    for &b in rest.by_ref() {
+        match b {
+            b'0'..=b'9' => {
+                if significant < 19 {
+                    mantissa = mantissa * 10 + u64::from(b - b'0');
+                    if mantissa > 0 {
+                        significant += 1;
+                    }
+                    if seen_point {
+                        exp10 -= 1;
+                    }
+                } else if !seen_point {
+                    exp10 += 1; // a digit beyond what u64 holds still scales the integer part
+                }
+            }
+            b'.' => seen_point = true,
+            _ => break, // `e` or `E`
+        }
+    }
+    let mut exp_sign = 1;
+    let mut exp: i64 = 0;
+    for &b in rest {
+        match b {
+            b'-' => exp_sign = -1,
+            b'+' => {}
+            d => exp = (exp * 10 + i64::from(d.wrapping_sub(b'0'))).min(100_000),
+        }
+    }
+    let mut e = exp10 + exp_sign * exp;
+    let mut value = mantissa as f64;
+    while e > 0 && value.is_finite() && value != 0.0 {
+        let step = e.min(22);
+        value *= POW10[step as usize];
+        e -= step;
+    }
+    while e < 0 && value != 0.0 {
+        let step = (-e).min(22);
+        value /= POW10[step as usize];
+        e += step;
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
 /// Why a text is not (lenient) JSON; the byte offset helps a reader of the error find it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -266,13 +335,9 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        let text = std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or("");
-        text.parse::<f64>()
-            .map(Value::Number)
-            .map_err(|_| ParseError {
-                offset: start,
-                what: "invalid number",
-            })
+        Ok(Value::Number(number_value(
+            self.s.get(start..self.i).unwrap_or_default(),
+        )))
     }
 
     fn digits(&mut self) {

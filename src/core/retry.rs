@@ -58,7 +58,7 @@ pub fn delay_ms(retry: u32, jitter: f64, retry_after_ms: Option<f64>) -> f64 {
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let v = value.trim();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(v.parse::<f64>().ok()? * 1000.0);
+        return Some(v.parse::<u64>().ok()? as f64 * 1000.0);
     }
     let at = parse_http_date(v)?;
     Some((at - now_ms).max(0.0))

@@ -77,11 +77,12 @@ pub fn verify(
     };
     let skew = now_ms - ts_ms;
     if skew.abs() > REPLY_WINDOW_MS {
+        // Whole seconds only: formatting an f64 would pull float printing into the wasm.
+        let seconds = (skew.abs() / 1000.0) as u64;
+        let window = (REPLY_WINDOW_MS / 1000.0) as u64;
+        let direction = if skew > 0.0 { "old" } else { "in the future" };
         return Err(refuse(format!(
-            "is outside the {} s window (TTPay-Timestamp is {} s {})",
-            REPLY_WINDOW_MS / 1000.0,
-            (skew.abs() / 1000.0).round(),
-            if skew > 0.0 { "old" } else { "in the future" }
+            "is outside the {window} s window (TTPay-Timestamp is {seconds} s {direction})"
         )));
     }
     let raw = sign::decode_signature(&sig.signature).ok_or_else(|| refuse("is not base64"))?;

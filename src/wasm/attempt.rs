@@ -94,8 +94,8 @@ pub async fn send(
         h.get(name).ok().flatten()
     };
     let too_large = header("content-length")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .is_some_and(|n| n > f64::from(max_bytes));
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > u64::from(max_bytes));
     if too_large {
         cancel_body(&response);
         return Err((Interrupted::TooLarge, None));
