@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Each installs what is missing
 # (idempotently, see scripts/setup.sh) and builds first.
-.PHONY: setup build test test-rust test-js lint demo size clean fuzz
+.PHONY: setup build test test-rust test-js lint demo size bench clean fuzz
 
 # node_modules/.bin is not put on PATH: it holds other Node versions' `node` for the runtime tests.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
@@ -36,3 +36,7 @@ size: build
 # Not in CI: the property tests of tests/fuzz.rs with a million cases each.
 fuzz:
 	PROPTEST_CASES=1000000 cargo test --release --test fuzz -- --test-threads=2
+
+# Benchmarks: prints a table, writes bench/results.json (not in CI: timings are not tests).
+bench: build
+	node bench/run.mjs

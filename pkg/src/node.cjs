@@ -4,10 +4,14 @@
 'use strict';
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { webcrypto } = require('node:crypto');
+// node:crypto's randomFillSync is the same CSPRNG as webcrypto's getRandomValues, without
+// loading WebCrypto at start-up (Node 18 has no global `crypto` either).
+const { randomFillSync } = require('node:crypto');
 const api = require('./api.js');
 
-api.setup(new WebAssembly.Module(readFileSync(join(__dirname, 'ttpay_wasm_bg.wasm'))), webcrypto);
+api.setup(new WebAssembly.Module(readFileSync(join(__dirname, 'ttpay_wasm_bg.wasm'))), {
+  getRandomValues: (array) => randomFillSync(array),
+});
 
 module.exports = {
   TTPayClient: api.TTPayClient,

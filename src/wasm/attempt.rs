@@ -12,7 +12,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, RequestRedirect, Response};
+use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect, Response};
 
 use super::timers::{deferred, Armed};
 use crate::core::verify::ReplySignature;
@@ -88,19 +88,22 @@ pub async fn send(
                 "fetch resolved to something that is not a Response",
             ))
         })?;
+    // Duck-typed `headers.get`, so an injected fetch's own Response-like object works too.
     let headers = get(&response, "headers");
+    let header_get = get(&headers, "get").dyn_into::<Function>().ok();
     let header = |name: &str| -> Option<String> {
-        let h: &Headers = headers.dyn_ref()?;
-        h.get(name).ok().flatten()
+        header_get
+            .as_ref()?
+            .call1(&headers, &JsValue::from_str(name))
+            .ok()?
+            .as_string()
     };
-    let too_large = header("content-length")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|n| n > u64::from(max_bytes));
-    if too_large {
+    let length = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    if length.is_some_and(|n| n > u64::from(max_bytes)) {
         cancel_body(&response);
         return Err((Interrupted::TooLarge, None));
     }
-    let body = read_body(&response, max_bytes, &race)
+    let body = read_body(&response, max_bytes, length.is_some(), &race)
         .await
         .map_err(|e| match e {
             BodyError::TooLarge => (Interrupted::TooLarge, None),
@@ -131,18 +134,24 @@ enum BodyError {
     Js(JsValue),
 }
 
-/// Reads the body chunk by chunk, stopping (and cancelling the stream) past `max_bytes`, so a
-/// hostile 10 MB reply costs at most `max_bytes` of memory.
+/// Reads the body. With a Content-Length already checked against `max_bytes`, in one go (the
+/// fast path: one promise, no per-chunk copies); otherwise chunk by chunk, stopping (and
+/// cancelling the stream) past `max_bytes`, so a hostile 10 MB reply costs at most `max_bytes`.
 async fn read_body(
     response: &Response,
     max_bytes: u32,
+    length_known: bool,
     race: &impl Fn(Promise) -> JsFuture,
 ) -> Result<Vec<u8>, BodyError> {
     let limit = max_bytes as usize;
     let stream = get(response, "body");
-    let get_reader = get(&stream, "getReader").dyn_into::<Function>();
-    let Ok(get_reader) = get_reader else {
-        // No stream (a null body, or an injected fetch's own object): fall back to arrayBuffer.
+    let streamed = if length_known {
+        None
+    } else {
+        get(&stream, "getReader").dyn_into::<Function>().ok()
+    };
+    let Some(get_reader) = streamed else {
+        // A known length, or no stream (a null body, an injected fetch's own object): one read.
         if stream.is_null() && get(response, "arrayBuffer").is_undefined() {
             return Ok(Vec::new());
         }
@@ -196,9 +205,14 @@ fn settle_quietly(result: Result<JsValue, JsValue>) {
 }
 
 fn request_init(req: &Request<'_>, signal: &AbortSignal) -> Result<RequestInit, JsValue> {
-    let headers = Headers::new()?;
+    // A plain object: every fetch takes one, and it costs less than a `Headers` per request.
+    let headers = js_sys::Object::new();
     for (name, value) in &req.headers {
-        headers.set(name, value)?;
+        Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        )?;
     }
     let init = RequestInit::new();
     init.set_method("POST");

@@ -19,8 +19,8 @@ extern "C" {
 pub struct Armed {
     timer: JsValue,
     _on_timeout: Closure<dyn FnMut()>,
-    on_abort: Closure<dyn FnMut()>,
-    signal: Option<AbortSignal>,
+    /// Only when there is a signal to listen to: a closure per attempt is not free.
+    listener: Option<(AbortSignal, Closure<dyn FnMut()>)>,
 }
 
 impl Armed {
@@ -31,21 +31,21 @@ impl Armed {
         on_abort: impl FnMut() + 'static,
     ) -> Armed {
         let on_timeout = Closure::<dyn FnMut()>::new(on_timeout);
-        let on_abort = Closure::<dyn FnMut()>::new(on_abort);
         let delay = if ms.is_finite() {
             ms.clamp(0.0, f64::from(i32::MAX)) as i32
         } else {
             i32::MAX
         };
         let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), delay);
-        if let Some(s) = signal {
+        let listener = signal.map(|s| {
+            let on_abort = Closure::<dyn FnMut()>::new(on_abort);
             let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
+            (s.clone(), on_abort)
+        });
         Armed {
             timer,
             _on_timeout: on_timeout,
-            on_abort,
-            signal: signal.cloned(),
+            listener,
         }
     }
 }
@@ -53,11 +53,9 @@ impl Armed {
 impl Drop for Armed {
     fn drop(&mut self) {
         clear_timeout(&self.timer);
-        if let Some(signal) = &self.signal {
-            let _ = signal.remove_event_listener_with_callback(
-                "abort",
-                self.on_abort.as_ref().unchecked_ref(),
-            );
+        if let Some((signal, on_abort)) = &self.listener {
+            let _ = signal
+                .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
     }
 }

@@ -1,0 +1,119 @@
+// One benchmark figure, in a process of its own: `node bench/figure.mjs <name> <baseUrl>`.
+// Prints one JSON line. Timings are wall clock (performance.now), after a warm-up.
+import { readFileSync } from 'node:fs';
+import { APP, signedReply } from './server.mjs';
+import { createReferenceClient, signAuthorization } from './reference.mjs';
+
+const [name, baseUrl] = process.argv.slice(2);
+const SEQ_CALLS = Number(process.env.BENCH_SEQ_CALLS ?? 3000);
+const PAR_CALLS = Number(process.env.BENCH_PAR_CALLS ?? 12800);
+const IN_FLIGHT = 64;
+const SIGN_OPS = Number(process.env.BENCH_SIGN_OPS ?? 50000);
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs `call` `n` times, `inFlight` at a time; returns calls/s and latency percentiles (ms). */
+async function load(call, n, inFlight) {
+  for (let i = 0; i < Math.min(300, n); i++) await call(i); // warm-up: JIT, sockets, allocator
+  const latencies = new Float64Array(n);
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const t0 = performance.now();
+      await call(i);
+      latencies[i] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  return { calls: n, callsPerSecond: n / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+}
+
+async function sdkClient() {
+  const { TTPayClient } = await import('ttpay-wasm');
+  return new TTPayClient({ ...APP, baseUrl, rateLimitPerSecond: null });
+}
+
+function rawCall() {
+  // The practical limit: a request signed once, sent as it is, the reply read as text.
+  const body = JSON.stringify({ app_id: APP.appId, mch_id: APP.mchId, transaction_id: 'order-bench' });
+  const headers = { authorization: signAuthorization(APP, body), 'content-type': 'application/json', app_id: APP.appId };
+  return async () => {
+    const res = await fetch(`${baseUrl}/v1/transaction/close`, { method: 'POST', headers, body });
+    await res.text();
+  };
+}
+
+const figures = {
+  'sdk-seq': async () => {
+    const c = await sdkClient();
+    return load(() => c.closeOrder({ transactionId: 'order-bench' }), SEQ_CALLS, 1);
+  },
+  'sdk-64': async () => {
+    const c = await sdkClient();
+    return load(() => c.closeOrder({ transactionId: 'order-bench' }), PAR_CALLS, IN_FLIGHT);
+  },
+  'raw-seq': () => load(rawCall(), SEQ_CALLS, 1),
+  'raw-64': () => load(rawCall(), PAR_CALLS, IN_FLIGHT),
+  'ref-seq': () => {
+    const c = createReferenceClient({ ...APP, baseUrl });
+    return load(() => c.closeOrder('order-bench'), SEQ_CALLS, 1);
+  },
+  'ref-64': () => {
+    const c = createReferenceClient({ ...APP, baseUrl });
+    return load(() => c.closeOrder('order-bench'), PAR_CALLS, IN_FLIGHT);
+  },
+  'sign-sdk': async () => {
+    // The package's own instance, through its ESM glue: build + sign one request per op.
+    const glue = await import('../pkg/dist/ttpay_wasm.js');
+    glue.initSync({ module: readFileSync(new URL('../pkg/dist/ttpay_wasm_bg.wasm', import.meta.url)) });
+    const { webcrypto } = await import('node:crypto');
+    glue.__setCrypto(webcrypto);
+    const client = new glue.TTPayClient({ ...APP, baseUrl: 'https://api.ttpay.io', rateLimitPerSecond: null });
+    return opsPerSecond(() => glue.__signCloseOrder(client, 'order-bench'));
+  },
+  'sign-node': async () => {
+    // The same work per op as the SDK's: build the body, then sign it.
+    const key = Buffer.from(APP.appSecret);
+    return opsPerSecond(() => {
+      const body = JSON.stringify({ app_id: APP.appId, mch_id: APP.mchId, transaction_id: 'order-bench' });
+      return signAuthorization(APP, body, key);
+    });
+  },
+  memory: async () => {
+    const { TTPayClient, diagnostics } = await import('ttpay-wasm');
+    const c = new TTPayClient({ ...APP, baseUrl, rateLimitPerSecond: null });
+    const calls = async (n) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async () => {
+          while (next++ < n) await c.closeOrder({ transactionId: 'order-bench' });
+        }),
+      );
+    };
+    await calls(5000); // warm-up at the same concurrency: the allocator's high-water mark
+    globalThis.gc?.();
+    const before = { rss: process.memoryUsage().rss, wasm: diagnostics().wasmMemoryBytes };
+    const N = Number(process.env.BENCH_MEMORY_CALLS ?? 100000);
+    await calls(N);
+    globalThis.gc?.();
+    const after = { rss: process.memoryUsage().rss, wasm: diagnostics().wasmMemoryBytes };
+    return { calls: N, rssBefore: before.rss, rssAfter: after.rss, wasmBefore: before.wasm, wasmAfter: after.wasm };
+  },
+};
+
+function opsPerSecond(op) {
+  for (let i = 0; i < 2000; i++) op();
+  const t0 = performance.now();
+  for (let i = 0; i < SIGN_OPS; i++) op();
+  return { ops: SIGN_OPS, opsPerSecond: SIGN_OPS / ((performance.now() - t0) / 1000) };
+}
+
+const run = figures[name];
+if (!run) throw new Error(`unknown figure ${name}`);
+console.log(JSON.stringify(await run()));
