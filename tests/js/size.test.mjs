@@ -1,0 +1,19 @@
+// Sizes are deterministic, so they are tested. The goal is 40 KB gzip for the .wasm and its JS
+// glue together; the package is not there yet (see README, "Measured"), so this test holds the
+// line where it is: any change that makes the shipped code bigger fails until the ceiling is
+// consciously raised here.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+
+const GOAL_GZIP = 40 * 1024;
+const CEILING_GZIP = 84 * 1024;
+const files = ['pkg/dist/ttpay_wasm_bg.wasm', 'pkg/dist/ttpay_wasm.js', 'pkg/src/api.js', 'pkg/src/error.js'];
+
+test(`.wasm + JS glue stay under the ${CEILING_GZIP / 1024} KB gzip ceiling`, () => {
+  const sizes = files.map((f) => gzipSync(readFileSync(new URL(`../../${f}`, import.meta.url)), { level: 9 }).length);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  console.log(`gzip: ${files.map((f, i) => `${f} ${sizes[i]} B`).join(', ')}; total ${total} B (goal ${GOAL_GZIP} B)`);
+  assert.ok(total <= CEILING_GZIP, `${total} B gzip is above the ${CEILING_GZIP} B ceiling`);
+});
