@@ -11,7 +11,8 @@ use ttpay_wasm::core::{json, Call, ClientConfig, Error, ErrorKind, Interrupted, 
 
 const SECRET: &str = "12345678901234567890123456789012";
 
-fn config_with(patch: impl FnOnce(&mut RawClientOptions)) -> ClientConfig {
+/// Valid options with one change applied.
+fn raw_with(patch: impl FnOnce(&mut RawClientOptions)) -> RawClientOptions {
     let mut raw = RawClientOptions {
         app_id: Input::Str("app".into()),
         app_secret: Input::Str(SECRET.into()),
@@ -19,7 +20,11 @@ fn config_with(patch: impl FnOnce(&mut RawClientOptions)) -> ClientConfig {
         ..Default::default()
     };
     patch(&mut raw);
-    raw.validate().unwrap()
+    raw
+}
+
+fn config_with(patch: impl FnOnce(&mut RawClientOptions)) -> ClientConfig {
+    raw_with(patch).validate().unwrap()
 }
 
 fn reply(status: u16, body: &str) -> Reply<'_> {
@@ -299,16 +304,7 @@ fn per_call_options_override_the_client_defaults() {
 
 #[test]
 fn new_client_options_are_validated() {
-    let bad = |patch: fn(&mut RawClientOptions)| {
-        let mut raw = RawClientOptions {
-            app_id: Input::Str("a".into()),
-            app_secret: Input::Str(SECRET.into()),
-            mch_id: Input::Str("m".into()),
-            ..Default::default()
-        };
-        patch(&mut raw);
-        raw.validate().unwrap_err().message
-    };
+    let bad = |patch: fn(&mut RawClientOptions)| raw_with(patch).validate().unwrap_err().message;
     assert!(bad(|r| r.max_retries = Input::Num(11.0)).starts_with("maxRetries: "));
     assert!(bad(|r| r.rate_limit_per_second = Input::Num(0.0)).starts_with("rateLimitPerSecond: "));
     assert!(
