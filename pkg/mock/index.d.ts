@@ -52,6 +52,7 @@ export type FaultMode =
   | 'truncated-json'
   | 'non-json'
   | 'huge-body'
+  | 'gzip-bomb'
   | 'invalid-utf8'
   | 'forged-signature'
   | 'unsigned';

@@ -2,6 +2,7 @@
 // with node:http and node:crypto only. It shares no code with the client (it never loads the
 // wasm), so a client that signs wrongly fails against it just as it would against TTPay.
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** The documented demo app: use it with `baseUrl` pointing at the mock. Never a real credential. */
@@ -39,6 +40,7 @@ export const FAULT_MODES = Object.freeze([
   'truncated-json', // 200 with JSON cut short
   'non-json', // 200 with an HTML body
   'huge-body', // 200 with a 10 MB body
+  'gzip-bomb', // 200 with 10 KB of gzip that decodes to 10 MB
   'invalid-utf8', // 200 with bytes that are not UTF-8
   'forged-signature', // a success reply signed with another key
   'unsigned', // process normally, reply without the TTPay-* signature headers
@@ -157,6 +159,12 @@ export async function startMockServer(options = {}) {
           if (!res.destroyed) res.end('{"code":0}');
         };
         pump();
+        return true;
+      }
+      case 'gzip-bomb': {
+        const body = gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x20));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length });
+        res.end(body);
         return true;
       }
       case 'forged-signature': {

@@ -103,7 +103,10 @@ pub async fn send(
         cancel_body(&response);
         return Err((Interrupted::TooLarge, None));
     }
-    let body = read_body(&response, max_bytes, length.is_some(), &race)
+    // A compressed body's Content-Length says nothing of its decoded size: stream it.
+    let identity =
+        !header("content-encoding").is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+    let body = read_body(&response, max_bytes, length.is_some() && identity, &race)
         .await
         .map_err(|e| match e {
             BodyError::TooLarge => (Interrupted::TooLarge, None),

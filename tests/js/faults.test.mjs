@@ -183,6 +183,12 @@ test('a 10 MB body stops at maxResponseBytes: invalid_response, memory bounded',
   within(elapsed, TIMEOUT);
 });
 
+test('a small gzip body that decodes past maxResponseBytes is refused', async (t) => {
+  const { error } = await scenario(t, { mode: 'gzip-bomb', times: Infinity, client: { maxRetries: 0 } });
+  assertTTPayError(error, 'invalid_response', { attempts: 1 });
+  assert.match(error.message, /maxResponseBytes/);
+});
+
 test('a smaller maxResponseBytes refuses an ordinary reply', async (t) => {
   const mock = await mockFor(t);
   const err = await rejection(clientFor(mock, { maxResponseBytes: 16, maxRetries: 0 }).closeOrder({ transactionId: 'order-1001' }));
