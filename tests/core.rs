@@ -90,20 +90,20 @@ fn each_attempt_is_signed_with_its_own_clock_and_nonce_over_the_same_body() {
     let a = call.sign(&c, 1_767_225_600_000.0, &[1; 16]);
     let b = call.sign(&c, 1_767_225_600_001.0, &[2; 16]);
     assert_eq!(a.body, b.body);
-    assert_ne!(a.headers[0].1, b.headers[0].1);
-    assert!(a.headers[0].1.contains("timestamp=1767225600000,"));
-    assert!(b.headers[0]
+    assert_ne!(a.headers()[0].1, b.headers()[0].1);
+    assert!(a.headers()[0].1.contains("timestamp=1767225600000,"));
+    assert!(b.headers()[0]
         .1
         .contains("nonce_str=02020202020202020202020202020202,"));
-    let names: Vec<&str> = a.headers.iter().map(|h| h.0).collect();
+    let names: Vec<&str> = a.headers().iter().map(|h| h.0).collect();
     assert_eq!(
         names,
         ["Authorization", "Content-Type", "app_id", "User-Agent"]
     );
-    assert_eq!(a.headers[1].1, "application/json");
-    assert_eq!(a.headers[2].1, "app-1");
+    assert_eq!(a.headers()[1].1, "application/json");
+    assert_eq!(a.headers()[2].1, "app-1");
     assert_eq!(
-        a.headers[3].1,
+        a.headers()[3].1,
         format!("ttpay-wasm/{}", env!("CARGO_PKG_VERSION"))
     );
 }
@@ -117,7 +117,7 @@ fn seconds_unit_signs_a_ten_digit_timestamp() {
     .validate()
     .unwrap();
     let call = Call::close_order(&c, &Input::Missing, &Input::Missing).unwrap();
-    assert!(call.sign(&c, 1_767_225_600_999.0, &[0; 16]).headers[0]
+    assert!(call.sign(&c, 1_767_225_600_999.0, &[0; 16]).headers()[0]
         .1
         .contains("timestamp=1767225600,"));
 }
@@ -130,7 +130,7 @@ fn per_call_mch_id_goes_into_body_and_header_alike() {
         call.body,
         r#"{"app_id":"app-1","mch_id":"77","transaction_id":"tx"}"#
     );
-    assert!(call.sign(&c, 1.0, &[0; 16]).headers[0]
+    assert!(call.sign(&c, 1.0, &[0; 16]).headers()[0]
         .1
         .contains("mch_id=77,"));
 }

@@ -108,6 +108,13 @@ proptest! {
     }
 
     #[test]
+    fn written_strings_read_back_the_same_with_serde_json(text in "\\PC*|[\\x00-\\x7f]{0,40}") {
+        let mut out = String::new();
+        json::write_string(&mut out, &text);
+        prop_assert_eq!(serde_json::from_str::<String>(&out).unwrap(), text);
+    }
+
+    #[test]
     fn classify_never_panics_on_any_bytes(status in 0u16..1000, body in prop::collection::vec(any::<u8>(), 0..256)) {
         let _ = classify(status, &body);
     }

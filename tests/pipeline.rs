@@ -150,16 +150,14 @@ fn every_retry_is_signed_afresh_over_the_same_body() {
     let c = config_with(|_| {});
     let mut call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
     call.begin_attempt(1.0).unwrap();
-    let first = call.sign(&c, 1_767_225_600_000.0, &[7; 16]).headers[0]
-        .1
-        .clone();
+    let first = call.sign(&c, 1_767_225_600_000.0, &[7; 16]).authorization;
     assert!(matches!(
         call.handle_reply(&c, 2.0, 0.3, &reply(500, "")),
         Next::Retry { .. }
     ));
     call.begin_attempt(400.0).unwrap();
     let second = call.sign(&c, 1_767_225_600_400.0, &[8; 16]);
-    assert_ne!(second.headers[0].1, first);
+    assert_ne!(second.authorization, first);
     assert_eq!(
         second.body,
         r#"{"app_id":"app","mch_id":"m","transaction_id":"tx"}"#

@@ -104,8 +104,8 @@ fn every_request_vector_comes_out_of_the_whole_call_pipeline() {
             "{name}: the bytes sent are the bytes signed"
         );
         assert_eq!(
-            req.headers[0],
-            ("Authorization", s(&v, "authorization").to_string()),
+            req.headers()[0],
+            ("Authorization", s(&v, "authorization")),
             "{name}"
         );
     }

@@ -31,7 +31,22 @@ pub struct Call {
 pub struct Request<'a> {
     pub url: &'a str,
     pub body: &'a str,
-    pub headers: [(&'static str, String); 4],
+    /// The one header that changes per attempt; the others borrow from the client.
+    pub authorization: String,
+    app_id: &'a str,
+    user_agent: &'a str,
+}
+
+impl Request<'_> {
+    /// The headers to send, in this order.
+    pub fn headers(&self) -> [(&'static str, &str); 4] {
+        [
+            ("Authorization", &self.authorization),
+            ("Content-Type", "application/json"),
+            ("app_id", self.app_id),
+            ("User-Agent", self.user_agent),
+        ]
+    }
 }
 
 /// Why an attempt ended without a usable reply, as the shell observed it.
@@ -140,7 +155,12 @@ impl Call {
     }
 
     /// Signs the current attempt with the caller's clock (ms since the epoch) and 16 random bytes.
-    pub fn sign(&self, config: &ClientConfig, now_ms: f64, random: &[u8; 16]) -> Request<'_> {
+    pub fn sign<'a>(
+        &'a self,
+        config: &'a ClientConfig,
+        now_ms: f64,
+        random: &[u8; 16],
+    ) -> Request<'a> {
         let timestamp = config.timestamp_unit.format(now_ms);
         let nonce = sign::nonce_from_bytes(random);
         let text = sign::signing_string(&self.path, &timestamp, &nonce, &self.body);
@@ -150,12 +170,9 @@ impl Call {
         Request {
             url: &self.url,
             body: &self.body,
-            headers: [
-                ("Authorization", authorization),
-                ("Content-Type", "application/json".to_string()),
-                ("app_id", config.app_id.clone()),
-                ("User-Agent", config.user_agent.clone()),
-            ],
+            authorization,
+            app_id: &config.app_id,
+            user_agent: &config.user_agent,
         }
     }
 

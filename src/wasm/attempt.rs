@@ -210,7 +210,7 @@ fn settle_quietly(result: Result<JsValue, JsValue>) {
 fn request_init(req: &Request<'_>, signal: &AbortSignal) -> Result<RequestInit, JsValue> {
     // A plain object: every fetch takes one, and it costs less than a `Headers` per request.
     let headers = js_sys::Object::new();
-    for (name, value) in &req.headers {
+    for (name, value) in req.headers() {
         Reflect::set(
             &headers,
             &JsValue::from_str(name),

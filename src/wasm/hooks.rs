@@ -57,11 +57,11 @@ impl Hooks {
     pub fn request(&self, attempt: u32, req: &Request<'_>) {
         Self::call(&self.on_request, || {
             let headers = Object::new();
-            for (name, value) in &req.headers {
-                let shown = if *name == "Authorization" {
+            for (name, value) in req.headers() {
+                let shown = if name == "Authorization" {
                     REDACTED_AUTHORIZATION
                 } else {
-                    value.as_str()
+                    value
                 };
                 let _ = js_sys::Reflect::set(
                     &headers,

@@ -146,8 +146,7 @@ pub fn sign_close_order(client: &TTPayClient, transaction_id: &str) -> Result<St
     .map_err(|e| js_error(&e, None))?;
     let random = inner.random16()?;
     let request = call.sign(&inner.config, js_sys::Date::now(), &random);
-    let [(_, authorization), ..] = request.headers;
-    Ok(authorization)
+    Ok(request.authorization)
 }
 
 /// One-shot `closeOrder({ ...clientOptions, transactionId?, signal? })` for scripts.
