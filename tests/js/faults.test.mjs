@@ -12,7 +12,25 @@ const OPTS = { timeoutMs: TIMEOUT, maxRetries: 2 };
 const SLACK_MS = 1_000;
 const MAX_BACKOFF_MS = 250 + 500;
 
-/** Runs one closeOrder against a fault; returns the outcome, elapsed time and the order. */
+// The faults that let the mock act on the order before misbehaving; every other one answers
+// instead of processing.
+const PROCESSES = new Set(['reset-after', 'unsigned']);
+
+/**
+ * The most a call may take under `options`: every attempt timing out, every backoff at its
+ * longest, a Retry-After of 1 s honoured each time, bounded by the deadline when there is one.
+ */
+function boundFor(mode, { timeoutMs, maxRetries, deadlineMs }) {
+  let bound = (maxRetries + 1) * timeoutMs;
+  for (let n = 1; n <= maxRetries; n++) bound += Math.max(Math.min(4000, 250 * 2 ** (n - 1)), mode === '503-retry-after' ? 1000 : 0);
+  return deadlineMs === undefined ? bound : Math.min(bound, deadlineMs);
+}
+
+/**
+ * Runs one closeOrder against a fault, and asserts what holds for every scenario: it settled
+ * within its bound plus the stated slack, and the SDK's report matches the mock's order state
+ * (nothing lost, nothing misreported). Returns the outcome for the test's own assertions.
+ */
 async function scenario(t, { mode, times = 1, tx = 'order-1001', client: extra = {}, call = {} }) {
   const mock = await mockFor(t);
   mock.injectFault({ mode, times, transactionId: tx });
@@ -26,12 +44,17 @@ async function scenario(t, { mode, times = 1, tx = 'order-1001', client: extra =
     error = err;
   }
   const elapsed = performance.now() - started;
+  within(elapsed, boundFor(mode, { ...OPTS, ...extra, ...call }));
   const order = mock.order(tx);
-  // Nothing lost, nothing misreported: a success means the order is CLOSED, closed once; an
-  // error after which the order was never touched leaves it NOTPAY.
   if (result) {
+    // A success means the order is CLOSED, and closed once however many attempts it took.
     assert.equal(order.state, 'CLOSED', `reported success but the order is ${order.state}`);
     assert.equal(order.closedCount, 1);
+  } else {
+    // An error leaves the order as the faults left it: untouched, or closed by a fault that
+    // processed first (the error's kind then says the outcome is unknown, never "not closed").
+    assert.equal(order.state, PROCESSES.has(mode) ? 'CLOSED' : 'NOTPAY', `${error.kind} but the order is ${order.state}`);
+    assert.ok(['network', 'timeout', 'signature'].includes(error.kind) || !PROCESSES.has(mode));
   }
   return { result, error, elapsed, order, mock };
 }
