@@ -21,9 +21,7 @@ use web_sys::AbortSignal;
 use crate::core::options::{
     self, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS, ONE_SHOT_EXTRA,
 };
-use crate::core::{
-    Call, ClientConfig, Error, ErrorKind, Input, Interrupted, Next, RawClientOptions, Reply,
-};
+use crate::core::{Call, ClientConfig, Error, ErrorKind, Input, Next, RawClientOptions, Reply};
 use errors::{js_error, js_result};
 use hooks::{Hooks, ResponseEvent, RetryEvent};
 use js_input::{input, keys, raw};
@@ -347,17 +345,9 @@ impl Inner {
             });
             match next {
                 Next::Done(Ok(success)) => return Ok(js_result(&success)),
-                Next::Done(Err(err)) => {
-                    let cause = if matches!(
-                        sent,
-                        Err((Interrupted::Network(_) | Interrupted::Aborted, _))
-                    ) {
-                        cause
-                    } else {
-                        None
-                    };
-                    return Err(js_error(&err, cause));
-                }
+                // `cause` is the runtime's error for a network failure, the signal's reason for
+                // an abort, and nothing otherwise.
+                Next::Done(Err(err)) => return Err(js_error(&err, cause)),
                 Next::Retry { delay_ms, error } => {
                     self.hooks.retry(&RetryEvent {
                         attempt,
