@@ -4,6 +4,9 @@
 
 # node_modules/.bin is not put on PATH: it holds other Node versions' `node` for the runtime tests.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
+# Keep this machine's paths out of the shipped .wasm (panic locations name source files). Set
+# here and in scripts/build.sh alike, so clippy and the build share one cache.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(HOME)/.cargo/registry/src=/cargo --remap-path-prefix=$(HOME)/.rustup=/rustup --remap-path-prefix=$(CURDIR)=/ttpay-wasm
 
 setup:
 	bash scripts/setup.sh

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 # output does not load). Not node_modules/.bin: it also holds other Node versions' `node`.
 export PATH="$PWD/node_modules/binaryen/bin:$HOME/.cargo/bin:$PATH"
 
+# Keep this machine's paths out of the shipped .wasm (as the Makefile does for every wasm build).
+: "${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:=--remap-path-prefix=$HOME/.cargo/registry/src=/cargo --remap-path-prefix=$HOME/.rustup=/rustup --remap-path-prefix=$PWD=/ttpay-wasm}"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS
+
 wasm-pack --quiet build --release --target web --no-pack --no-typescript \
   --out-dir pkg/dist --out-name ttpay_wasm
 # wasm-pack writes a `*` .gitignore there, which npm pack would obey and ship no wasm.

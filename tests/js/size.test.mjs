@@ -4,7 +4,9 @@
 // consciously raised here.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const GOAL_GZIP = 40 * 1024;
@@ -16,4 +18,12 @@ test(`.wasm + JS glue stay under the ${CEILING_GZIP / 1024} KB gzip ceiling`, ()
   const total = sizes.reduce((a, b) => a + b, 0);
   console.log(`gzip: ${files.map((f, i) => `${f} ${sizes[i]} B`).join(', ')}; total ${total} B (goal ${GOAL_GZIP} B)`);
   assert.ok(total <= CEILING_GZIP, `${total} B gzip is above the ${CEILING_GZIP} B ceiling`);
+});
+
+test("the shipped .wasm names no path of the machine that built it", () => {
+  const wasm = readFileSync(new URL('../../pkg/dist/ttpay_wasm_bg.wasm', import.meta.url)).toString('latin1');
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  for (const path of [homedir(), root.replace(/\/$/, '')]) {
+    assert.ok(!wasm.includes(`${path}/`), `the .wasm contains ${path}/`);
+  }
 });
