@@ -56,7 +56,7 @@ test('a rate-limit wait longer than deadlineMs fails at once as a timeout', asyn
   const err = await rejection(client.closeOrder({ transactionId: 'o-1' }));
   assertTTPayError(err, 'timeout');
   assert.match(err.message, /rate limit/);
-  assert.ok(performance.now() - started < 200, 'refused without waiting');
+  assert.ok(performance.now() - started < 500, 'refused without waiting the 1 s the bucket asks for');
 });
 
 test('hooks see each attempt, response and retry, with the Authorization redacted', async (t) => {
