@@ -457,7 +457,7 @@ fn a_forged_reply_ends_the_call_with_a_signature_error_not_a_retry() {
     let r = Reply {
         status: 200,
         body: body.as_bytes(),
-        signature: Some(sig),
+        signature: Some(&sig),
         retry_after: None,
     };
     match call.handle_reply(&c, now, 0.0, &r) {

@@ -67,7 +67,7 @@ pub enum Interrupted {
 pub struct Reply<'a> {
     pub status: u16,
     pub body: &'a [u8],
-    pub signature: Option<ReplySignature>,
+    pub signature: Option<&'a ReplySignature>,
     pub retry_after: Option<&'a str>,
 }
 
@@ -242,7 +242,7 @@ impl Call {
         let verified = verify::check(
             config.verify,
             &config.secret,
-            r.signature.as_ref(),
+            r.signature,
             text.unwrap_or(""),
             value,
             now_ms,

@@ -158,18 +158,14 @@ pub fn close_order_once(options: JsValue) -> Promise {
             .collect();
         options::check_names(&keys(&options, "options", false)?, &allowed)?;
         let inner = Inner::new(&options)?;
-        // The client options already carry timeoutMs, deadlineMs and maxRetries: only the signal
-        // is per call here.
+        // One object holds both: its timeoutMs, deadlineMs and maxRetries are already the
+        // client's defaults, and its signal is the call's.
         let (call, signal) = prepare(
             &inner,
             &input(&options, "transactionId"),
             &Input::Missing,
-            &JsValue::UNDEFINED,
+            &options,
         )?;
-        let signal = match signal {
-            None => self::signal(&raw(&options, "signal"))?,
-            some => some,
-        };
         Ok((Rc::new(inner), call, signal))
     })())
 }
@@ -312,7 +308,7 @@ impl Inner {
                     let reply = Reply {
                         status: r.status,
                         body: &r.body,
-                        signature: r.signature.clone(),
+                        signature: r.signature.as_ref(),
                         retry_after: r.retry_after.as_deref(),
                     };
                     (
