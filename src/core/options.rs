@@ -11,6 +11,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.ttpay.io";
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 /// `setTimeout` takes a signed 32-bit delay; a larger one fires at once.
 pub const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
+/// The largest reply cap: what a JavaScript ArrayBuffer length safely holds everywhere.
+pub const MAX_RESPONSE_BYTES: f64 = 2_147_483_647.0;
 pub const MAX_ID_CHARS: usize = 128;
 pub const DEFAULT_USER_AGENT: &str = concat!("ttpay-wasm/", env!("CARGO_PKG_VERSION"));
 /// TTPay's documented limit: 5 requests per second per app_id.
@@ -248,7 +250,9 @@ impl RawClientOptions {
         };
         let max_response_bytes = match self.max_response_bytes {
             Input::Missing => DEFAULT_MAX_RESPONSE_BYTES,
-            Input::Num(n) if n.fract() == 0.0 && (1.0..=MAX_TIMEOUT_MS).contains(&n) => n as u32,
+            Input::Num(n) if n.fract() == 0.0 && (1.0..=MAX_RESPONSE_BYTES).contains(&n) => {
+                n as u32
+            }
             _ => {
                 return Err(Error::invalid(
                     "maxResponseBytes",
