@@ -1,11 +1,11 @@
 // `make bench`: every figure in a fresh process, side by side on this machine; prints a table,
 // writes bench/results.json. Ratios are computed pair by pair within this one run.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { SHIPPED, measure } from '../scripts/sizes.mjs';
 import { startReplyServer } from './server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,14 +42,9 @@ async function coldStarts(names) {
 }
 
 function sizes() {
-  const row = (file) => {
-    const b = readFileSync(join(root, file));
-    const gzip = gzipSync(b, { level: 9 }).length;
-    const brotli = brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-    return { file, raw: b.length, gzip, brotli };
-  };
-  const wasm = row('pkg/dist/ttpay_wasm_bg.wasm');
-  const glue = ['pkg/dist/ttpay_wasm.js', 'pkg/src/api.js', 'pkg/src/error.js', 'pkg/workerd.js'].map(row);
+  const [wasmFile, ...js] = SHIPPED;
+  const wasm = measure(wasmFile);
+  const glue = [...js, 'pkg/workerd.js'].map(measure);
   const sum = (k) => glue.reduce((t, r) => t + r[k], 0);
   return { wasm, glue: { raw: sum('raw'), gzip: sum('gzip'), brotli: sum('brotli'), files: glue.map((r) => r.file) } };
 }

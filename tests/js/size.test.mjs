@@ -7,16 +7,14 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { SHIPPED, measure } from '../../scripts/sizes.mjs';
 
 const GOAL_GZIP = 40 * 1024;
 const CEILING_GZIP = 84 * 1024;
-const files = ['pkg/dist/ttpay_wasm_bg.wasm', 'pkg/dist/ttpay_wasm.js', 'pkg/src/api.js', 'pkg/src/error.js'];
-
 test(`.wasm + JS glue stay under the ${CEILING_GZIP / 1024} KB gzip ceiling`, () => {
-  const sizes = files.map((f) => gzipSync(readFileSync(new URL(`../../${f}`, import.meta.url)), { level: 9 }).length);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  console.log(`gzip: ${files.map((f, i) => `${f} ${sizes[i]} B`).join(', ')}; total ${total} B (goal ${GOAL_GZIP} B)`);
+  const rows = SHIPPED.map(measure);
+  const total = rows.reduce((t, r) => t + r.gzip, 0);
+  console.log(`gzip: ${rows.map((r) => `${r.file} ${r.gzip} B`).join(', ')}; total ${total} B (goal ${GOAL_GZIP} B)`);
   assert.ok(total <= CEILING_GZIP, `${total} B gzip is above the ${CEILING_GZIP} B ceiling`);
 });
 
