@@ -9,12 +9,20 @@ export PATH="$PWD/node_modules/binaryen/bin:$HOME/.cargo/bin:$PATH"
 
 # Keep this machine's paths out of the shipped .wasm (as the Makefile does for every wasm build).
 : "${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:=--remap-path-prefix=$HOME/.cargo/registry/src=/cargo --remap-path-prefix=$HOME/.rustup=/rustup --remap-path-prefix=$PWD=/ttpay-wasm}"
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS
+# Size: the standard library is rebuilt for this one build with panics that abort on the spot, so
+# no panic message, source location or formatting code reaches the .wasm (README, "Measured").
+# Both are unstable options of the stable toolchain, hence RUSTC_BOOTSTRAP for this build alone;
+# lint and tests use the toolchain as it is.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS -Zunstable-options -Cpanic=immediate-abort"
+export RUSTC_BOOTSTRAP=1
 
 wasm-pack --quiet build --release --target web --no-pack --no-typescript \
-  --out-dir pkg/dist --out-name ttpay_wasm
+  --out-dir pkg/dist --out-name ttpay_wasm . -- -Zbuild-std=std,panic_abort
 # wasm-pack writes a `*` .gitignore there, which npm pack would obey and ship no wasm.
 rm -f pkg/dist/.gitignore
+# The glue ships minified (names kept, so `TTPayClient.name` and stack traces still read).
+node_modules/.bin/esbuild pkg/dist/ttpay_wasm.js --minify --keep-names --format=esm \
+  --outfile=pkg/dist/ttpay_wasm.js --allow-overwrite --log-level=warning
 
 node_modules/.bin/esbuild pkg/src/node.cjs --bundle --platform=node --format=cjs --target=node18 \
   --outfile=pkg/dist/node.cjs --log-level=warning --log-override:empty-import-meta=silent

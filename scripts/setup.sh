@@ -11,6 +11,10 @@ WASM_PACK_VERSION=0.15.1
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
+# The standard library's source: the release build rebuilds std for size (scripts/build.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  rustup component add rust-src
+fi
 
 # The CLI must equal the wasm-bindgen crate in Cargo.lock exactly, or wasm-pack tries a download.
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
