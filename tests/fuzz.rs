@@ -1,5 +1,5 @@
 //! Property tests of everything that reads untrusted bytes: reply parsing and classification,
-//! the lenient JSON reader, reply verification, AES padding, URL and Retry-After parsing.
+//! the lenient JSON reader, reply verification, AES padding, base64, URL and Retry-After parsing.
 //! None may panic (a panic traps the wasm and leaves the instance unusable). Bounded in
 //! `cargo test`; `make fuzz` runs the same properties with PROPTEST_CASES=1000000.
 
@@ -188,6 +188,20 @@ proptest! {
         use base64::Engine;
         let forged = ReplySignature { signature: base64::engine::general_purpose::STANDARD.encode(&raw), ..s };
         prop_assert!(verify(&secret, &forged, &body, parsed.as_ref(), 1_767_225_600_456.0).is_err());
+    }
+
+    #[test]
+    fn base64_encodes_as_the_base64_crate_does(bytes in prop::collection::vec(any::<u8>(), 0..100)) {
+        use base64::Engine;
+        let text = ttpay_wasm::core::base64::encode(&bytes);
+        prop_assert_eq!(&text, &base64::engine::general_purpose::STANDARD.encode(&bytes));
+        prop_assert_eq!(ttpay_wasm::core::base64::decode(&text), Some(bytes));
+    }
+
+    #[test]
+    fn base64_decodes_exactly_what_the_base64_crate_accepts(text in "[A-Za-z0-9+/=]{0,24}|[A-Za-z0-9+/]{0,22}(==?)?|.{0,12}") {
+        use base64::Engine;
+        prop_assert_eq!(ttpay_wasm::core::base64::decode(&text), base64::engine::general_purpose::STANDARD.decode(&text).ok());
     }
 
     #[test]

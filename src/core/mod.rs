@@ -1,6 +1,7 @@
 //! The pure core: no I/O, no clock, no randomness, no JavaScript. Everything here is plain
 //! functions over values and bytes, tested natively with `cargo test`.
 
+pub mod base64;
 pub mod base_url;
 pub mod body;
 pub mod call;

@@ -1,9 +1,7 @@
 //! Request signing as PROTOCOL.md describes it: the signing string, its AES-256-ECB signature
 //! and the one-line `Authorization` header.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-
+use super::base64;
 use super::secret::AppSecret;
 
 /// The `Authorization` scheme name, followed by one space.
@@ -23,7 +21,7 @@ pub fn signing_string(path: &str, timestamp: &str, nonce: &str, body: &str) -> S
 
 /// base64 (standard alphabet, `=` padded) of the encrypted signing string.
 pub fn signature(secret: &AppSecret, signing_string: &str) -> String {
-    STANDARD.encode(secret.encrypt(signing_string.as_bytes()))
+    base64::encode(&secret.encrypt(signing_string.as_bytes()))
 }
 
 /// The documented field order, commas without spaces, no quotes.
@@ -70,5 +68,5 @@ pub fn nonce_from_bytes(bytes: &[u8; 16]) -> String {
 
 /// Decodes a base64 signature; `None` when it is not standard padded base64.
 pub fn decode_signature(signature: &str) -> Option<Vec<u8>> {
-    STANDARD.decode(signature).ok()
+    base64::decode(signature)
 }
