@@ -9,6 +9,7 @@ const SEQ_CALLS = Number(process.env.BENCH_SEQ_CALLS ?? 5000);
 const PAR_CALLS = Number(process.env.BENCH_PAR_CALLS ?? 12800);
 const IN_FLIGHT = 64;
 const SIGN_OPS = Number(process.env.BENCH_SIGN_OPS ?? 50000);
+const WARM_UP_MS = Number(process.env.BENCH_WARM_UP_MS ?? 2000);
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -20,7 +21,10 @@ function percentile(sorted, p) {
  * percentiles over every call.
  */
 async function load(call, n, inFlight) {
-  for (let i = 0; i < Math.min(300, n); i++) await call(i); // warm-up: JIT, sockets, allocator
+  // Warm-up by time, not count: V8 tiers wasm and JS up over seconds, and a count-based warm-up
+  // left the first rounds at half the steady rate.
+  const warmUntil = performance.now() + WARM_UP_MS;
+  for (let i = 0; i < 300 || performance.now() < warmUntil; i++) await call(i);
   const ROUNDS = 5;
   const per = Math.ceil(n / ROUNDS);
   const latencies = [];
@@ -55,13 +59,30 @@ async function sdkClient() {
   return new TTPayClient({ ...APP, baseUrl, rateLimitPerSecond: null });
 }
 
-function rawCall() {
-  // The practical limit: a request signed once, sent as it is, the reply read as text.
+/**
+ * The practical limit: a request signed once, sent as it is, the reply read as text. `timed`
+ * adds what any client that honours a timeout must pay per call, and the SDK arms per attempt:
+ * an AbortController for fetch and a timer.
+ */
+function rawCall(timed = false) {
   const body = JSON.stringify({ app_id: APP.appId, mch_id: APP.mchId, transaction_id: 'order-bench' });
   const headers = { authorization: signAuthorization(APP, body), 'content-type': 'application/json', app_id: APP.appId };
+  const url = `${baseUrl}/v1/transaction/close`;
+  if (!timed) {
+    return async () => {
+      const res = await fetch(url, { method: 'POST', headers, body });
+      await res.text();
+    };
+  }
   return async () => {
-    const res = await fetch(`${baseUrl}/v1/transaction/close`, { method: 'POST', headers, body });
-    await res.text();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 30_000);
+    try {
+      const res = await fetch(url, { method: 'POST', headers, body, signal: controller.signal });
+      await res.text();
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 
@@ -76,6 +97,8 @@ const figures = {
   },
   'raw-seq': () => load(rawCall(), SEQ_CALLS, 1),
   'raw-64': () => load(rawCall(), PAR_CALLS, IN_FLIGHT),
+  'rawt-seq': () => load(rawCall(true), SEQ_CALLS, 1),
+  'rawt-64': () => load(rawCall(true), PAR_CALLS, IN_FLIGHT),
   'ref-seq': () => {
     const c = createReferenceClient({ ...APP, baseUrl });
     return load(() => c.closeOrder('order-bench'), SEQ_CALLS, 1);

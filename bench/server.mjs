@@ -26,15 +26,25 @@ export function signedReply(secret = APP.appSecret) {
 }
 
 export async function startReplyServer() {
-  const { body, headers } = signedReply();
+  let reply = signedReply();
+  // Re-signed every minute: a reply older than 5 minutes is refused by the verifying clients,
+  // and a whole `make bench` can take longer than that.
+  const refresh = setInterval(() => {
+    reply = signedReply();
+  }, 60_000);
+  refresh.unref();
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, headers);
-      res.end(body);
+      res.writeHead(200, reply.headers);
+      res.end(reply.body);
     });
   });
   server.keepAliveTimeout = 60_000;
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+  const close = () => {
+    clearInterval(refresh);
+    return new Promise((r) => server.close(r));
+  };
+  return { url: `http://127.0.0.1:${server.address().port}`, close };
 }
