@@ -135,14 +135,29 @@ const figures = {
         }),
       );
     };
-    await calls(5000); // warm-up at the same concurrency: the allocator's high-water mark
-    globalThis.gc?.();
-    const before = { rss: process.memoryUsage().rss, wasm: diagnostics().wasmMemoryBytes };
+    // Warm-up at the same concurrency until V8's heap and the allocator reach their working size.
+    await calls(20000);
+    // Collected and settled (finalizers run after a GC, on a later turn) before each reading.
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        globalThis.gc?.();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, wasm: diagnostics().wasmMemoryBytes };
+    };
+    const before = await settle();
     const N = Number(process.env.BENCH_MEMORY_CALLS ?? 100000);
     await calls(N);
-    globalThis.gc?.();
-    const after = { rss: process.memoryUsage().rss, wasm: diagnostics().wasmMemoryBytes };
-    return { calls: N, rssBefore: before.rss, rssAfter: after.rss, wasmBefore: before.wasm, wasmAfter: after.wasm };
+    const after = await settle();
+    return {
+      calls: N,
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+      heapBefore: before.heap,
+      heapAfter: after.heap,
+      wasmBefore: before.wasm,
+      wasmAfter: after.wasm,
+    };
   },
 };
 

@@ -128,7 +128,7 @@ const sizeLines = [
   `| JS glue + initialiser + error + workerd entry | ${f(r.size.glue.raw)} B | ${f(r.size.glue.gzip)} B | ${f(r.size.glue.brotli)} B |`,
   `| budgeted total (.wasm + glue + initialiser + error; goal 40 KB = 40,960 B) | — | ${f(r.size.shippedGzip)} B | — |`,
   `| Worker bundle (wrangler deploy --dry-run) | ${r.workerBundle.totalKiB ?? '?'} KiB | ${r.workerBundle.gzipKiB ?? '?'} KiB | — |`,
-  `| memory over ${f(r.memory.calls)} calls | RSS ${f(r.memory.rssBefore / 1048576, 1)} → ${f(r.memory.rssAfter / 1048576, 1)} MB | wasm ${f(r.memory.wasmBefore)} → ${f(r.memory.wasmAfter)} B | — |`,
+  `| memory over ${f(r.memory.calls)} calls | RSS ${f(r.memory.rssBefore / 1048576, 1)} → ${f(r.memory.rssAfter / 1048576, 1)} MB | wasm ${f(r.memory.wasmBefore)} → ${f(r.memory.wasmAfter)} B | JS heap ${f(r.memory.heapBefore / 1048576, 1)} → ${f(r.memory.heapAfter / 1048576, 1)} MB |`,
 ];
 console.log(lines.join('\n'));
 console.log();
