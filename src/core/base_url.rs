@@ -2,6 +2,7 @@
 //! so anything unusual (user info, a query, plain http to a remote host) is refused up front.
 
 use super::error::Error;
+use super::text::{cat, uint};
 
 const FIELD: &str = "baseUrl";
 
@@ -42,8 +43,8 @@ impl BaseUrl {
             ));
         }
         let origin = match port {
-            Some(p) => format!("{scheme}://{host}:{p}"),
-            None => format!("{scheme}://{host}"),
+            Some(p) => cat(&[scheme, "://", &host, ":", &uint(p.into())]),
+            None => cat(&[scheme, "://", &host]),
         };
         Ok(BaseUrl {
             origin,
@@ -53,8 +54,8 @@ impl BaseUrl {
 
     /// The path and query that are signed and the full URL that is fetched, for an API path.
     pub fn endpoint(&self, api_path: &str) -> (String, String) {
-        let path = format!("{}{api_path}", self.prefix);
-        (format!("{}{path}", self.origin), path)
+        let path = cat(&[&self.prefix, api_path]);
+        (cat(&[&self.origin, &path]), path)
     }
 }
 
@@ -92,7 +93,7 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), Error> {
                     .ok_or_else(|| Error::invalid(FIELD, "has an invalid port"))?,
             ),
         };
-        (format!("[{}]", inner.to_ascii_lowercase()), port)
+        (cat(&["[", &inner.to_ascii_lowercase(), "]"]), port)
     } else {
         let (host, port) = match authority.split_once(':') {
             Some((h, p)) => (h, Some(p)),

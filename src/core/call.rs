@@ -9,6 +9,7 @@ use super::options::{self, CallPolicy, ClientConfig, Input};
 use super::reply::{self, Success};
 use super::retry;
 use super::sign;
+use super::text::{cat, uint};
 use super::verify::{self, ReplySignature};
 
 pub const CLOSE_ORDER_PATH: &str = "/v1/transaction/close";
@@ -120,11 +121,15 @@ impl Call {
     fn deadline_error(&self, while_doing: &str) -> Error {
         let mut err = Error::new(
             ErrorKind::Timeout,
-            format!(
-                "deadlineMs ({} ms) elapsed {while_doing} after {} attempt(s)",
-                self.policy.deadline_ms.unwrap_or(0),
-                self.attempts
-            ),
+            cat(&[
+                "deadlineMs (",
+                &uint(self.policy.deadline_ms.unwrap_or(0).into()),
+                " ms) elapsed ",
+                while_doing,
+                " after ",
+                &uint(self.attempts.into()),
+                " attempt(s)",
+            ]),
         );
         err.attempts = self.attempts;
         err
@@ -202,7 +207,7 @@ impl Call {
         let err = match why {
             Interrupted::Network(detail) => Error::new(
                 ErrorKind::Network,
-                format!("could not reach TTPay at {}: {detail}", self.url),
+                cat(&["could not reach TTPay at ", &self.url, ": ", &detail]),
             ),
             Interrupted::Timeout => {
                 let deadline_bound = self.remaining_ms(now_ms).is_some_and(|left| left < 1.0);
@@ -212,10 +217,11 @@ impl Call {
                 }
                 Error::new(
                     ErrorKind::Timeout,
-                    format!(
-                        "no complete reply from TTPay within timeoutMs ({} ms)",
-                        self.policy.timeout_ms
-                    ),
+                    cat(&[
+                        "no complete reply from TTPay within timeoutMs (",
+                        &uint(self.policy.timeout_ms.into()),
+                        " ms)",
+                    ]),
                 )
             }
             Interrupted::Aborted => Error::new(
@@ -224,10 +230,11 @@ impl Call {
             ),
             Interrupted::TooLarge => Error::new(
                 ErrorKind::InvalidResponse,
-                format!(
-                    "TTPay's reply is larger than maxResponseBytes ({} bytes)",
-                    config.max_response_bytes
-                ),
+                cat(&[
+                    "TTPay's reply is larger than maxResponseBytes (",
+                    &uint(config.max_response_bytes.into()),
+                    " bytes)",
+                ]),
             ),
         };
         self.decide(now_ms, jitter, Err(err), None)

@@ -90,8 +90,11 @@ impl Error {
     }
 
     /// A bad argument, with a message that starts with the field's name.
-    pub fn invalid(field: &str, rule: impl fmt::Display) -> Error {
-        Error::new(ErrorKind::InvalidArgument, format!("{field}: {rule}"))
+    pub fn invalid(field: &str, rule: impl AsRef<str>) -> Error {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            super::text::cat(&[field, ": ", rule.as_ref()]),
+        )
     }
 }
 

@@ -14,6 +14,7 @@ pub mod reply;
 pub mod retry;
 pub mod secret;
 pub mod sign;
+pub mod text;
 pub mod verify;
 
 pub use call::{Call, Interrupted, Next, Reply, Request};

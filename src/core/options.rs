@@ -5,6 +5,7 @@ use super::base_url::BaseUrl;
 use super::error::Error;
 use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
+use super::text::{cat, uint};
 use super::verify::VerifyMode;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.ttpay.io";
@@ -80,8 +81,8 @@ impl TimestampUnit {
             0
         };
         match self {
-            TimestampUnit::Millis => ms.to_string(),
-            TimestampUnit::Seconds => (ms / 1000).to_string(),
+            TimestampUnit::Millis => uint(ms),
+            TimestampUnit::Seconds => uint(ms / 1000),
         }
     }
 }
@@ -142,7 +143,7 @@ fn millis(field: &str, input: &Input) -> Result<Option<u32>, Error> {
         )),
         ref other => Err(Error::invalid(
             field,
-            format!("must be a number (got {})", other.type_name()),
+            cat(&["must be a number (got ", other.type_name(), ")"]),
         )),
     }
 }
@@ -155,7 +156,10 @@ fn retries(input: &Input) -> Result<Option<u32>, Error> {
         }
         _ => Err(Error::invalid(
             "maxRetries",
-            format!("must be a whole number from 0 to {MAX_MAX_RETRIES}"),
+            cat(&[
+                "must be a whole number from 0 to ",
+                &uint(MAX_MAX_RETRIES.into()),
+            ]),
         )),
     }
 }
@@ -186,7 +190,7 @@ impl RawClientOptions {
             other => {
                 return Err(Error::invalid(
                     "appSecret",
-                    format!("must be a string (got {})", other.type_name()),
+                    cat(&["must be a string (got ", other.type_name(), ")"]),
                 ))
             }
         };
@@ -276,7 +280,10 @@ impl RawClientOptions {
 }
 
 fn not_a_string(field: &str, got: &Input) -> Error {
-    Error::invalid(field, format!("must be a string (got {})", got.type_name()))
+    Error::invalid(
+        field,
+        cat(&["must be a string (got ", got.type_name(), ")"]),
+    )
 }
 
 fn required_string<'a>(field: &str, input: &'a Input) -> Result<&'a str, Error> {
@@ -293,7 +300,13 @@ fn bounded(field: &str, s: &str) -> Result<(), Error> {
     if chars > MAX_ID_CHARS {
         return Err(Error::invalid(
             field,
-            format!("must be at most {MAX_ID_CHARS} characters (got {chars})"),
+            cat(&[
+                "must be at most ",
+                &uint(MAX_ID_CHARS as u64),
+                " characters (got ",
+                &uint(chars as u64),
+                ")",
+            ]),
         ));
     }
     if s.chars().any(char::is_control) {
@@ -345,15 +358,17 @@ pub fn check_names<S: AsRef<str>>(names: &[S], allowed: &[&str]) -> Result<(), E
             })
             .filter(|(d, _)| *d <= 2)
             .min_by_key(|(d, _)| *d)
-            .map(|(_, a)| format!(" (did you mean `{a}`?)"))
+            .map(|(_, a)| cat(&[" (did you mean `", a, "`?)"]))
             .unwrap_or_default();
         let shown: String = name.chars().take(64).filter(|c| !c.is_control()).collect();
         return Err(Error::invalid(
             &shown,
-            format!(
-                "unknown option{hint}; known options: {}",
-                allowed.join(", ")
-            ),
+            cat(&[
+                "unknown option",
+                &hint,
+                "; known options: ",
+                &allowed.join(", "),
+            ]),
         ));
     }
     Ok(())

@@ -3,6 +3,7 @@
 use super::codes;
 use super::error::{Error, ErrorKind};
 use super::json::{self, Value};
+use super::text::{cat, int, uint};
 
 /// A successful reply: TTPay's `code` 0.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,8 +20,15 @@ pub struct Success {
 /// The body as text and as JSON; the error says why it is not (lenient) JSON.
 pub fn parse_body(body: &[u8]) -> Result<(&str, Value), String> {
     let text = std::str::from_utf8(body).map_err(|_| "is not valid UTF-8".to_string())?;
-    let value =
-        json::parse(text).map_err(|e| format!("is not JSON ({} at byte {})", e.what, e.offset))?;
+    let value = json::parse(text).map_err(|e| {
+        cat(&[
+            "is not JSON (",
+            e.what,
+            " at byte ",
+            &uint(e.offset as u64),
+            ")",
+        ])
+    })?;
     Ok((text, value))
 }
 
@@ -36,7 +44,7 @@ pub fn classify_parsed(http_status: u16, parsed: Result<Value, String>) -> Resul
     if !(200..300).contains(&http_status) {
         let mut err = Error::new(
             ErrorKind::Http,
-            format!("TTPay answered HTTP {http_status}"),
+            cat(&["TTPay answered HTTP ", &uint(http_status.into())]),
         );
         err.http_status = Some(http_status);
         if let Ok(value) = &parsed {
@@ -44,14 +52,21 @@ pub fn classify_parsed(http_status: u16, parsed: Result<Value, String>) -> Resul
             err.msg = value.get("msg").and_then(Value::as_str).map(str::to_string);
             err.request_id = request_id(value);
             if let (Some(code), Some(msg)) = (err.code, &err.msg) {
-                err.message = format!("TTPay answered HTTP {http_status}: code {code}: {msg}");
+                err.message = cat(&[
+                    "TTPay answered HTTP ",
+                    &uint(http_status.into()),
+                    ": code ",
+                    &int(code),
+                    ": ",
+                    msg,
+                ]);
             }
         }
         return Err(err.with_retryable());
     }
 
     let invalid = |why: String, value: Option<&Value>| {
-        let mut err = Error::new(ErrorKind::InvalidResponse, format!("TTPay's reply {why}"));
+        let mut err = Error::new(ErrorKind::InvalidResponse, cat(&["TTPay's reply ", &why]));
         err.http_status = Some(http_status);
         err.request_id = value.and_then(request_id);
         err
@@ -80,7 +95,14 @@ pub fn classify_parsed(http_status: u16, parsed: Result<Value, String>) -> Resul
         let meaning = codes::lookup(code).map_or("undocumented code", |c| c.meaning);
         let mut err = Error::new(
             ErrorKind::Api,
-            format!("TTPay refused the request: code {code} ({meaning}): {msg}"),
+            cat(&[
+                "TTPay refused the request: code ",
+                &int(code),
+                " (",
+                meaning,
+                "): ",
+                &msg,
+            ]),
         );
         err.code = Some(code);
         err.msg = Some(msg);

@@ -56,7 +56,7 @@ pub fn delay_ms(retry: u32, jitter: f64, retry_after_ms: Option<f64>) -> f64 {
 /// `Retry-After` as milliseconds from `now_ms`: delay-seconds or an HTTP date (IMF-fixdate).
 /// Unparseable values are ignored, as RFC 9110 asks.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
-    let v = value.trim();
+    let v = value.trim_ascii();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         return Some(v.parse::<u64>().ok()? as f64 * 1000.0);
     }
@@ -66,18 +66,20 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` → ms since the epoch.
 pub fn parse_http_date(s: &str) -> Option<f64> {
+    // Unsigned: a date has no signs (and one integer parser keeps the wasm smaller).
+    let num = |s: &str| s.parse::<u64>().ok().map(|n| n as i64);
     let mut parts = s.split(' ');
     let _weekday = parts.next().filter(|w| w.len() == 4 && w.ends_with(','))?;
-    let day: i64 = parts.next().filter(|d| d.len() == 2)?.parse().ok()?;
+    let day = num(parts.next().filter(|d| d.len() == 2)?)?;
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month_name = parts.next()?;
     let month = MONTHS.iter().position(|m| *m == month_name)? as i64 + 1;
-    let year: i64 = parts.next().filter(|y| y.len() == 4)?.parse().ok()?;
+    let year = num(parts.next().filter(|y| y.len() == 4)?)?;
     let mut hms = parts.next()?.split(':');
     let mut field = |max: i64| -> Option<i64> {
-        let n: i64 = hms.next().filter(|x| x.len() == 2)?.parse().ok()?;
+        let n = num(hms.next().filter(|x| x.len() == 2)?)?;
         (n <= max).then_some(n)
     };
     let (h, m, sec) = (field(23)?, field(59)?, field(60)?);

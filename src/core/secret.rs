@@ -6,6 +6,7 @@ use aes::Aes256;
 use std::fmt;
 
 use super::error::Error;
+use super::text;
 
 const BLOCK: usize = 16;
 
@@ -22,7 +23,11 @@ impl AppSecret {
             // The length is safe to say; the value never is.
             return Err(Error::invalid(
                 "appSecret",
-                format!("must be exactly 32 bytes of UTF-8 (got {len})"),
+                text::cat(&[
+                    "must be exactly 32 bytes of UTF-8 (got ",
+                    &text::uint(len as u64),
+                    ")",
+                ]),
             ));
         }
         let cipher = Aes256::new_from_slice(secret.as_bytes())

@@ -7,6 +7,7 @@ use super::error::{Error, ErrorKind};
 use super::json::{self, Value};
 use super::secret::AppSecret;
 use super::sign;
+use super::text;
 
 /// A reply older (or newer) than this is refused, as TTPay refuses stale requests.
 pub const REPLY_WINDOW_MS: f64 = 5.0 * 60.0 * 1000.0;
@@ -27,10 +28,10 @@ pub struct ReplySignature {
     pub signature: String,
 }
 
-fn refuse(why: impl Into<String>) -> Error {
+fn refuse(why: impl AsRef<str>) -> Error {
     Error::new(
         ErrorKind::Signature,
-        format!("TTPay's reply signature {}", why.into()),
+        text::cat(&["TTPay's reply signature ", why.as_ref()]),
     )
 }
 
@@ -82,9 +83,15 @@ pub fn verify(
         let seconds = (skew.abs() / 1000.0) as u64;
         let window = (REPLY_WINDOW_MS / 1000.0) as u64;
         let direction = if skew > 0.0 { "old" } else { "in the future" };
-        return Err(refuse(format!(
-            "is outside the {window} s window (TTPay-Timestamp is {seconds} s {direction})"
-        )));
+        return Err(refuse(text::cat(&[
+            "is outside the ",
+            &text::uint(window),
+            " s window (TTPay-Timestamp is ",
+            &text::uint(seconds),
+            " s ",
+            direction,
+            ")",
+        ])));
     }
     let raw = sign::decode_signature(&sig.signature).ok_or_else(|| refuse("is not base64"))?;
     let plain = secret

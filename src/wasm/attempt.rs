@@ -98,14 +98,14 @@ pub async fn send(
             .ok()?
             .as_string()
     };
-    let length = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    let length = header("content-length").and_then(|v| v.trim_ascii().parse::<u64>().ok());
     if length.is_some_and(|n| n > u64::from(max_bytes)) {
         cancel_body(&response);
         return Err((Interrupted::TooLarge, None));
     }
     // A compressed body's Content-Length says nothing of its decoded size: stream it.
-    let identity =
-        !header("content-encoding").is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+    let identity = !header("content-encoding")
+        .is_some_and(|e| !e.trim_ascii().eq_ignore_ascii_case("identity"));
     let body = read_body(&response, max_bytes, length.is_some() && identity, &race)
         .await
         .map_err(|e| match e {

@@ -25,7 +25,9 @@ pub fn set_error_class(class: Function) {
 struct ErrorInit<'a> {
     kind: &'static str,
     message: &'a str,
-    code: Option<i64>,
+    // Codes cross as JavaScript numbers (they were JSON numbers): serde-wasm-bindgen's i64 path
+    // would bring formatting code along for values past 2^53 that cannot occur here.
+    code: Option<f64>,
     msg: Option<&'a str>,
     http_status: Option<u16>,
     request_id: Option<&'a str>,
@@ -36,7 +38,7 @@ struct ErrorInit<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CloseOrderResult<'a> {
-    code: i64,
+    code: f64,
     msg: &'a str,
     request_id: &'a str,
     http_status: u16,
@@ -56,7 +58,7 @@ pub fn js_error(err: &Error, cause: Option<JsValue>) -> JsValue {
     let init = to_js(&ErrorInit {
         kind: err.kind.as_str(),
         message: &err.message,
-        code: err.code,
+        code: err.code.map(|c| c as f64),
         msg: err.msg.as_deref(),
         http_status: err.http_status,
         request_id: err.request_id.as_deref(),
@@ -80,7 +82,7 @@ pub fn js_error(err: &Error, cause: Option<JsValue>) -> JsValue {
 
 pub fn js_result(success: &Success) -> JsValue {
     to_js(&CloseOrderResult {
-        code: 0,
+        code: 0.0,
         msg: &success.msg,
         request_id: &success.request_id,
         http_status: success.http_status,

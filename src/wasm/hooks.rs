@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::to_js;
 use super::js_input::{keys, raw, type_name};
+use crate::core::text::cat;
 use crate::core::{Error, Request};
 
 pub const HOOK_NAMES: &[&str] = &["onRequest", "onResponse", "onRetry"];
@@ -25,7 +26,7 @@ impl Hooks {
     pub fn from_js(value: &JsValue) -> Result<Hooks, Error> {
         let names = keys(value, "hooks", true)?;
         crate::core::options::check_names(&names, HOOK_NAMES).map_err(|mut e| {
-            e.message = format!("hooks.{}", e.message);
+            e.message = cat(&["hooks.", &e.message]);
             e
         })?;
         let get = |name: &str| -> Result<Option<Function>, Error> {
@@ -36,8 +37,8 @@ impl Hooks {
             let shown = type_name(&f);
             f.dyn_into::<Function>().map(Some).map_err(|_| {
                 Error::invalid(
-                    &format!("hooks.{name}"),
-                    format!("must be a function (got {shown})"),
+                    &cat(&["hooks.", name]),
+                    cat(&["must be a function (got ", shown, ")"]),
                 )
             })
         };
@@ -115,7 +116,7 @@ pub struct RetryEvent<'a> {
     pub attempt: u32,
     pub delay_ms: f64,
     pub error_kind: &'static str,
-    pub code: Option<i64>,
+    pub code: Option<f64>,
     pub status: Option<u16>,
     pub url: &'a str,
 }

@@ -3,6 +3,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::core::text::cat;
 use crate::core::{Error, Input};
 
 /// The own enumerable keys of an options object; `undefined` counts as an empty object when
@@ -14,7 +15,7 @@ pub fn keys(value: &JsValue, what: &str, optional: bool) -> Result<Vec<String>, 
     if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
         return Err(Error::invalid(
             what,
-            format!("must be an object (got {})", type_name(value)),
+            cat(&["must be an object (got ", type_name(value), ")"]),
         ));
     }
     let obj: &Object = value.unchecked_ref();

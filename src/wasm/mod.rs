@@ -21,6 +21,7 @@ use web_sys::AbortSignal;
 use crate::core::options::{
     self, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS, ONE_SHOT_EXTRA,
 };
+use crate::core::text::cat;
 use crate::core::{Call, ClientConfig, Error, ErrorKind, Input, Next, RawClientOptions, Reply};
 use errors::{js_error, js_result};
 use hooks::{Hooks, ResponseEvent, RetryEvent};
@@ -123,10 +124,7 @@ impl TTPayClient {
         };
         set("appId", &c.app_id);
         set("mchId", &c.mch_id);
-        set(
-            "baseUrl",
-            &format!("{}{}", c.base_url.origin, c.base_url.prefix),
-        );
+        set("baseUrl", &cat(&[&c.base_url.origin, &c.base_url.prefix]));
         o.into()
     }
 }
@@ -349,7 +347,7 @@ impl Inner {
                         attempt,
                         delay_ms,
                         error_kind: error.kind.as_str(),
-                        code: error.code,
+                        code: error.code.map(|c| c as f64),
                         status: error.http_status,
                         url: &call.url,
                     });
