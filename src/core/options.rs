@@ -5,7 +5,7 @@ use super::base_url::BaseUrl;
 use super::error::Error;
 use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
-use super::text::{cat, uint};
+use super::text::{cat, join, uint};
 use super::verify::VerifyMode;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.ttpay.io";
@@ -296,7 +296,8 @@ fn required_string<'a>(field: &str, input: &'a Input) -> Result<&'a str, Error> 
 }
 
 fn bounded(field: &str, s: &str) -> Result<(), Error> {
-    let chars = s.chars().count();
+    // Characters, counted as the UTF-8 bytes that start one.
+    let chars = s.bytes().filter(|&b| b & 0xC0 != 0x80).count();
     if chars > MAX_ID_CHARS {
         return Err(Error::invalid(
             field,
@@ -348,8 +349,10 @@ pub fn check_names<S: AsRef<str>>(names: &[S], allowed: &[&str]) -> Result<(), E
         if allowed.contains(&name) {
             continue;
         }
+        // Names longer than any option cannot be a typo of one (and would cost a large table).
         let hint = allowed
             .iter()
+            .filter(|_| name.len() <= 64)
             .map(|a| {
                 (
                     edit_distance(&name.to_ascii_lowercase(), &a.to_ascii_lowercase()),
@@ -367,7 +370,7 @@ pub fn check_names<S: AsRef<str>>(names: &[S], allowed: &[&str]) -> Result<(), E
                 "unknown option",
                 &hint,
                 "; known options: ",
-                &allowed.join(", "),
+                &join(allowed, ", "),
             ]),
         ));
     }
@@ -375,9 +378,9 @@ pub fn check_names<S: AsRef<str>>(names: &[S], allowed: &[&str]) -> Result<(), E
 }
 
 /// Levenshtein distance counting a swap of neighbours as one edit, so `appSecert` → `appSecret`.
+/// Over bytes: option names are ASCII, and a non-ASCII byte is an edit either way.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut prev2 = vec![0usize; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for i in 1..=a.len() {

@@ -4,7 +4,23 @@
 
 /// The pieces, joined.
 pub fn cat(parts: &[&str]) -> String {
-    parts.concat()
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// The items, with `sep` between each two.
+pub fn join(items: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+    out
 }
 
 /// The decimal digits of `n`.
@@ -59,5 +75,7 @@ mod tests {
             assert_eq!(int(n), n.to_string());
         }
         assert_eq!(cat(&["a", "", "bc"]), "abc");
+        assert_eq!(join(&["a", "b", "c"], ", "), "a, b, c");
+        assert_eq!(join(&[], ", "), "");
     }
 }
