@@ -3,20 +3,14 @@
 
 use super::base64;
 use super::secret::AppSecret;
+use super::text::{cat, join};
 
 /// The `Authorization` scheme name, followed by one space.
 pub const SCHEME: &str = "TTPAY-AES-256-ECB";
 
 /// Four lines joined by `\n`, no trailing newline, no method line.
 pub fn signing_string(path: &str, timestamp: &str, nonce: &str, body: &str) -> String {
-    let mut s = String::with_capacity(path.len() + timestamp.len() + nonce.len() + body.len() + 3);
-    for (i, part) in [path, timestamp, nonce, body].into_iter().enumerate() {
-        if i > 0 {
-            s.push('\n');
-        }
-        s.push_str(part);
-    }
-    s
+    join(&[path, timestamp, nonce, body], "\n")
 }
 
 /// base64 (standard alphabet, `=` padded) of the encrypted signing string.
@@ -32,8 +26,7 @@ pub fn authorization(
     timestamp: &str,
     signature: &str,
 ) -> String {
-    // Pushed piece by piece: this runs once per request, and `format!` costs more.
-    let parts = [
+    cat(&[
         SCHEME,
         " app_id=",
         app_id,
@@ -45,12 +38,7 @@ pub fn authorization(
         timestamp,
         ",signature=",
         signature,
-    ];
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
+    ])
 }
 
 /// 32 upper-case hex digits from 16 random bytes.

@@ -1,6 +1,7 @@
-//! Message assembly without `format!`: the formatting machinery costs the wasm more than every
-//! message it would build (README, "Measured"). Error paths use these; so does the per-request
-//! timestamp.
+//! Text assembly without `format!`: the formatting machinery costs the wasm more than every
+//! message it would build (README, "Measured"). Error paths use these, and so does signing (the
+//! signing string, the Authorization header, the timestamp), once per request: hence the exact
+//! capacities.
 
 /// The pieces, joined.
 pub fn cat(parts: &[&str]) -> String {
@@ -13,7 +14,9 @@ pub fn cat(parts: &[&str]) -> String {
 
 /// The items, with `sep` between each two.
 pub fn join(items: &[&str], sep: &str) -> String {
-    let mut out = String::new();
+    let len =
+        items.iter().map(|p| p.len()).sum::<usize>() + sep.len() * items.len().saturating_sub(1);
+    let mut out = String::with_capacity(len);
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(sep);
