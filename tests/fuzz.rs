@@ -7,11 +7,14 @@ use proptest::prelude::*;
 use serde_json::Value as J;
 use ttpay_wasm::core::base_url::BaseUrl;
 use ttpay_wasm::core::json::{self, Value};
+use ttpay_wasm::core::replay::SeenNonces;
 use ttpay_wasm::core::reply::classify;
 use ttpay_wasm::core::retry::parse_retry_after;
 use ttpay_wasm::core::secret::AppSecret;
 use ttpay_wasm::core::sign;
-use ttpay_wasm::core::verify::{verify, ReplySignature};
+use ttpay_wasm::core::verify::{
+    check, verify, Expected, ReplySignature, SignatureHeaders, VerifyMode,
+};
 use ttpay_wasm::core::ErrorKind;
 
 const SECRET: &str = "12345678901234567890123456789012";
@@ -167,10 +170,10 @@ proptest! {
     fn verification_never_panics_and_refuses_garbage(ts in "[0-9]{0,14}", nonce in ".{0,40}", sig in "[A-Za-z0-9+/=]{0,120}", body in ".{0,64}") {
         let secret = AppSecret::new(SECRET).unwrap();
         let parsed = json::parse(&body).ok();
-        let s = ReplySignature { timestamp: ts.clone(), nonce, signature: sig };
+        let s = ReplySignature { timestamp: &ts, nonce: &nonce, signature: &sig };
         let now = ts.parse::<f64>().unwrap_or(0.0);
         // A random signature cannot decrypt to these exact lines: always refused, never a panic.
-        prop_assert!(verify(&secret, &s, &body, parsed.as_ref(), now).is_err());
+        prop_assert!(verify(&secret, &s, &body, parsed.as_ref(), Expected::default(), now).is_err());
     }
 
     #[test]
@@ -179,15 +182,80 @@ proptest! {
         let ts = "1767225600456";
         let nonce = "c5ac7061fccab6bf3e254dcf98995b8c";
         let genuine = sign::signature(&secret, &format!("{ts}\n{nonce}\n{body}"));
-        let s = ReplySignature { timestamp: ts.into(), nonce: nonce.into(), signature: genuine.clone() };
+        let s = ReplySignature { timestamp: ts, nonce, signature: &genuine };
         let parsed = json::parse(&body).ok();
-        prop_assert!(verify(&secret, &s, &body, parsed.as_ref(), 1_767_225_600_456.0).is_ok());
+        prop_assert!(verify(&secret, &s, &body, parsed.as_ref(), Expected::default(), 1_767_225_600_456.0).is_ok());
         let mut raw = sign::decode_signature(&genuine).unwrap();
         let bit = flip % (raw.len() * 8);
         raw[bit / 8] ^= 1 << (bit % 8);
         use base64::Engine;
-        let forged = ReplySignature { signature: base64::engine::general_purpose::STANDARD.encode(&raw), ..s };
-        prop_assert!(verify(&secret, &forged, &body, parsed.as_ref(), 1_767_225_600_456.0).is_err());
+        let flipped = base64::engine::general_purpose::STANDARD.encode(&raw);
+        let forged = ReplySignature { signature: &flipped, ..s };
+        prop_assert!(verify(&secret, &forged, &body, parsed.as_ref(), Expected::default(), 1_767_225_600_456.0).is_err());
+    }
+
+    /// PROTOCOL.md's revised decision: a genuinely signed TTPay reply (any object with a `code`)
+    /// placed under `data` of an unsigned envelope never verifies, whatever the envelope says.
+    #[test]
+    fn a_signed_reply_moved_under_data_never_verifies(
+        code in -5i64..30000, msg in ".{0,16}", extra in arb_json(), outer_code in -5i64..30000,
+    ) {
+        let secret = AppSecret::new(SECRET).unwrap();
+        let signed = serde_json::json!({"code": code, "msg": msg, "extra": extra}).to_string();
+        let body = serde_json::json!({"code": outer_code, "msg": "ok", "data": serde_json::from_str::<J>(&signed).unwrap()}).to_string();
+        let (ts, nonce) = ("1767225600456", "d5ac7061fccab6bf3e254dcf98995b8d");
+        let sig = sign::signature(&secret, &format!("{ts}\n{nonce}\n{signed}"));
+        let parsed = json::parse(&body).ok();
+        let s = ReplySignature { timestamp: ts, nonce, signature: &sig };
+        prop_assert_eq!(
+            verify(&secret, &s, &body, parsed.as_ref(), Expected::default(), 1_767_225_600_456.0).map_err(|e| e.kind),
+            Err(ErrorKind::Signature)
+        );
+    }
+
+    /// A data-only signature verifies for the order it names, and for no other.
+    #[test]
+    fn a_data_only_signature_binds_its_order(ours in "[a-z0-9]{1,32}", other in "[a-z0-9]{1,32}", state in "[A-Z]{1,8}") {
+        let secret = AppSecret::new(SECRET).unwrap();
+        let data = serde_json::json!({"transaction_id": ours, "trade_state": state});
+        let body = serde_json::json!({"code": 0, "msg": "ok", "data": data}).to_string();
+        let (ts, nonce) = ("1767225600456", "e5ac7061fccab6bf3e254dcf98995b8e");
+        let sig = sign::signature(&secret, &format!("{ts}\n{nonce}\n{data}"));
+        let parsed = json::parse(&body).ok();
+        let s = ReplySignature { timestamp: ts, nonce, signature: &sig };
+        let run = |tx: &str| verify(&secret, &s, &body, parsed.as_ref(), Expected { transaction_id: Some(tx) }, 1_767_225_600_456.0);
+        prop_assert!(run(&ours).is_ok());
+        prop_assert_eq!(run(&other).is_ok(), other == ours);
+    }
+
+    /// Any one or two of the three headers, whatever they hold, is a signature error in every
+    /// mode that verifies: never "unsigned", never a panic.
+    #[test]
+    fn partial_signature_headers_are_always_refused(
+        ts in proptest::option::of(".{0,16}"), nonce in proptest::option::of(".{0,40}"),
+        sig in proptest::option::of("[A-Za-z0-9+/=]{0,64}"), status in 100u16..600, body in ".{0,32}",
+        require in any::<bool>(),
+    ) {
+        let present = [ts.is_some(), nonce.is_some(), sig.is_some()].iter().filter(|p| **p).count();
+        prop_assume!(present == 1 || present == 2);
+        let secret = AppSecret::new(SECRET).unwrap();
+        let h = SignatureHeaders { timestamp: ts.as_deref(), nonce: nonce.as_deref(), signature: sig.as_deref() };
+        let mode = if require { VerifyMode::Require } else { VerifyMode::Auto };
+        let parsed = json::parse(&body).ok();
+        let out = check(mode, &secret, &h, status, &body, parsed.as_ref(), Expected::default(), 0.0, &mut SeenNonces::new());
+        prop_assert_eq!(out.map_err(|e| e.kind), Err(ErrorKind::Signature));
+    }
+
+    /// Whatever nonces arrive, the table never panics and a nonce just recorded is a replay.
+    #[test]
+    fn the_nonce_table_refuses_a_repeat_and_never_panics(nonces in prop::collection::vec(".{0,40}", 1..64), now in 0f64..1e13) {
+        let mut seen = SeenNonces::new();
+        for n in &nonces {
+            let first = seen.insert(n, now, now);
+            let again = seen.insert(n, now, now);
+            prop_assert!(!again || !first);
+            prop_assert!(!again);
+        }
     }
 
     #[test]

@@ -4,9 +4,10 @@
 use serde_json::Value as J;
 use ttpay_wasm::core::limiter::TokenBucket;
 use ttpay_wasm::core::options::{Input, RawCallOptions, RawClientOptions};
+use ttpay_wasm::core::replay::SeenNonces;
 use ttpay_wasm::core::retry::{self, delay_ms, parse_http_date, parse_retry_after};
 use ttpay_wasm::core::secret::AppSecret;
-use ttpay_wasm::core::verify::{self, ReplySignature, VerifyMode};
+use ttpay_wasm::core::verify::{self, Expected, ReplySignature, SignatureHeaders, VerifyMode};
 use ttpay_wasm::core::{json, Call, ClientConfig, Error, ErrorKind, Interrupted, Next, Reply};
 
 const SECRET: &str = "12345678901234567890123456789012";
@@ -31,7 +32,7 @@ fn reply(status: u16, body: &str) -> Reply<'_> {
     Reply {
         status,
         body: body.as_bytes(),
-        signature: None,
+        signature: SignatureHeaders::default(),
         retry_after: None,
     }
 }
@@ -47,7 +48,7 @@ fn drive(
     for r in replies {
         call.begin_attempt(now).map_err(|e| e.kind).unwrap();
         let next = match r {
-            Ok(reply) => call.handle_reply(config, now, 0.0, reply),
+            Ok(reply) => call.handle_reply(config, now, 0.0, reply, &mut SeenNonces::new()),
             Err(why) => call.handle_interrupted(config, now, 0.0, why.clone()),
         };
         match next {
@@ -152,7 +153,7 @@ fn every_retry_is_signed_afresh_over_the_same_body() {
     call.begin_attempt(1.0).unwrap();
     let first = call.sign(&c, 1_767_225_600_000.0, &[7; 16]).authorization;
     assert!(matches!(
-        call.handle_reply(&c, 2.0, 0.3, &reply(500, "")),
+        call.handle_reply(&c, 2.0, 0.3, &reply(500, ""), &mut SeenNonces::new()),
         Next::Retry { .. }
     ));
     call.begin_attempt(400.0).unwrap();
@@ -220,10 +221,10 @@ fn a_503_with_retry_after_waits_as_asked() {
     let r = Reply {
         status: 503,
         body: b"",
-        signature: None,
+        signature: SignatureHeaders::default(),
         retry_after: Some("1"),
     };
-    match call.handle_reply(&c, 0.0, 0.0, &r) {
+    match call.handle_reply(&c, 0.0, 0.0, &r, &mut SeenNonces::new()) {
         Next::Retry { delay_ms, error } => {
             assert_eq!((delay_ms, error.http_status), (1_000.0, Some(503)))
         }
@@ -325,16 +326,22 @@ fn new_client_options_are_validated() {
 
 // ---- reply verification ----
 
-fn reply_vectors() -> Vec<J> {
+fn vectors_of(kind: &str) -> Vec<J> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ttpay/vectors.json");
     let doc: J = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v: Vec<J> = doc["vectors"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|v| v["kind"] == "response")
+        .filter(|v| v["kind"] == kind)
         .cloned()
         .collect();
+    assert!(!v.is_empty(), "no {kind} vectors");
+    v
+}
+
+fn reply_vectors() -> Vec<J> {
+    let v = vectors_of("response");
     assert!(v.len() >= 3);
     v
 }
@@ -343,11 +350,11 @@ fn s<'a>(v: &'a J, k: &str) -> &'a str {
     v[k].as_str().unwrap()
 }
 
-fn vector_parts(v: &J) -> (AppSecret, ReplySignature, String, f64) {
+fn vector_parts(v: &J) -> (AppSecret, ReplySignature<'_>, String, f64) {
     let sig = ReplySignature {
-        timestamp: s(v, "ttpay_timestamp").into(),
-        nonce: s(v, "ttpay_nonce").into(),
-        signature: s(v, "signature").into(),
+        timestamp: s(v, "ttpay_timestamp"),
+        nonce: s(v, "ttpay_nonce"),
+        signature: s(v, "signature"),
     };
     let now: f64 = s(v, "ttpay_timestamp").parse().unwrap();
     (
@@ -358,13 +365,200 @@ fn vector_parts(v: &J) -> (AppSecret, ReplySignature, String, f64) {
     )
 }
 
+fn headers<'a>(sig: &ReplySignature<'a>) -> SignatureHeaders<'a> {
+    SignatureHeaders {
+        timestamp: Some(sig.timestamp),
+        nonce: Some(sig.nonce),
+        signature: Some(sig.signature),
+    }
+}
+
+const NO_EXPECTATION: Expected<'static> = Expected {
+    transaction_id: None,
+};
+
 #[test]
 fn every_reply_vector_verifies() {
     for v in reply_vectors() {
         let (secret, sig, body, now) = vector_parts(&v);
         let parsed = json::parse(&body).unwrap();
-        verify::verify(&secret, &sig, &body, Some(&parsed), now + 1_000.0)
-            .unwrap_or_else(|e| panic!("{}: {e}", v["name"]));
+        // Whatever order the request named, or none: the data-only vector names its own order.
+        let asked = parsed
+            .get("data")
+            .and_then(|d| d.get("transaction_id"))
+            .and_then(json::Value::as_str);
+        for transaction_id in [None, asked] {
+            let expected = Expected { transaction_id };
+            verify::verify(&secret, &sig, &body, Some(&parsed), expected, now + 1_000.0)
+                .unwrap_or_else(|e| panic!("{}: {e}", v["name"]));
+        }
+    }
+}
+
+#[test]
+fn every_forged_response_vector_is_refused_for_its_request() {
+    for v in vectors_of("forged-response") {
+        let (secret, sig, body, now) = vector_parts(&v);
+        let parsed = json::parse(&body).unwrap();
+        let expected = Expected {
+            transaction_id: Some(s(&v, "request_transaction_id")),
+        };
+        let name = s(&v, "name");
+        // The signature itself is genuine: it decrypts to what the vector says was signed.
+        let plain =
+            secret.decrypt(&ttpay_wasm::core::sign::decode_signature(sig.signature).unwrap());
+        assert!(
+            String::from_utf8(plain.unwrap())
+                .unwrap()
+                .ends_with(s(&v, "signed_text")),
+            "{name}: genuinely signed"
+        );
+        let err = verify::verify(&secret, &sig, &body, Some(&parsed), expected, now).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Signature, "{name}");
+        // Through the whole call, under every mode that verifies: a signature error, not code 0.
+        for mode in ["auto", "require"] {
+            let c = config_with(|r| {
+                r.app_secret = Input::Str(s(&v, "app_secret").into());
+                r.verify_responses = Input::Str(mode.into());
+            });
+            let tx = Input::Str(s(&v, "request_transaction_id").into());
+            let mut call = Call::close_order(&c, &tx, &Input::Missing).unwrap();
+            call.begin_attempt(now).unwrap();
+            let r = Reply {
+                status: 200,
+                body: body.as_bytes(),
+                signature: headers(&sig),
+                retry_after: None,
+            };
+            match call.handle_reply(&c, now, 0.0, &r, &mut SeenNonces::new()) {
+                Next::Done(Err(e)) => assert_eq!(e.kind, ErrorKind::Signature, "{name} {mode}"),
+                other => panic!("{name} {mode}: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_data_only_signature_counts_only_for_a_data_member_about_the_requested_order() {
+    let v = reply_vectors()
+        .into_iter()
+        .find(|v| v["name"] == "reply-data-only")
+        .unwrap();
+    let (secret, sig, body, now) = vector_parts(&v);
+    let parsed = json::parse(&body).unwrap();
+    let ours = parsed
+        .get("data")
+        .and_then(|d| d.get("transaction_id"))
+        .and_then(json::Value::as_str)
+        .unwrap()
+        .to_string();
+    let check = |tx: Option<&str>| {
+        let expected = Expected { transaction_id: tx };
+        verify::verify(&secret, &sig, &body, Some(&parsed), expected, now)
+    };
+    assert!(check(Some(&ours)).is_ok());
+    assert!(check(None).is_ok(), "no order named: nothing to compare");
+    let err = check(Some("another-order")).unwrap_err();
+    assert!(err.message.contains("another order"), "{}", err.message);
+}
+
+#[test]
+fn one_or_two_signature_headers_are_a_signature_error_never_unsigned() {
+    let secret = AppSecret::new(SECRET).unwrap();
+    let (ts, nonce, sig) = (Some("1767225600000"), Some("n"), Some("AAAA"));
+    let partial = [
+        (ts, None, None),
+        (None, nonce, None),
+        (None, None, sig),
+        (ts, nonce, None),
+        (ts, None, sig),
+        (None, nonce, sig),
+    ];
+    for (timestamp, nonce, signature) in partial {
+        let h = SignatureHeaders {
+            timestamp,
+            nonce,
+            signature,
+        };
+        for mode in [VerifyMode::Auto, VerifyMode::Require] {
+            let err = verify::check(
+                mode,
+                &secret,
+                &h,
+                200,
+                OK,
+                None,
+                NO_EXPECTATION,
+                0.0,
+                &mut SeenNonces::new(),
+            )
+            .unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Signature);
+            assert!(err.message.contains("incomplete"), "{}", err.message);
+        }
+    }
+}
+
+#[test]
+fn a_replayed_reply_nonce_is_refused_inside_the_window() {
+    let v = &reply_vectors()[0];
+    let (secret, sig, body, now) = vector_parts(v);
+    let parsed = json::parse(&body).unwrap();
+    let mut seen = SeenNonces::new();
+    let check = |seen: &mut SeenNonces, at: f64| {
+        verify::check(
+            VerifyMode::Auto,
+            &secret,
+            &headers(&sig),
+            200,
+            &body,
+            Some(&parsed),
+            NO_EXPECTATION,
+            at,
+            seen,
+        )
+    };
+    assert_eq!(check(&mut seen, now), Ok(true));
+    let err = check(&mut seen, now + 1_000.0).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Signature);
+    assert!(err.message.contains("seen before"), "{}", err.message);
+    // A failed verification records nothing: the genuine reply still verifies afterwards.
+    let mut fresh = SeenNonces::new();
+    let bad_body = body.replace("success", "succes");
+    let bad = verify::check(
+        VerifyMode::Auto,
+        &secret,
+        &headers(&sig),
+        200,
+        &bad_body,
+        json::parse(&bad_body).ok().as_ref(),
+        NO_EXPECTATION,
+        now,
+        &mut fresh,
+    );
+    assert!(bad.is_err());
+    assert_eq!(check(&mut fresh, now), Ok(true));
+}
+
+#[test]
+fn the_nonce_table_forgets_only_what_has_expired_and_stays_bounded() {
+    let mut seen = SeenNonces::new();
+    let window = verify::REPLY_WINDOW_MS;
+    // As many replies as 5 requests per second for a whole window: each one is still refused
+    // as a replay at the end of it.
+    let n = 1_500;
+    for i in 0..n {
+        assert!(seen.insert(&format!("{i:032X}"), 0.0, i as f64 * 200.0));
+    }
+    let end = (n - 1) as f64 * 200.0;
+    for i in 0..n {
+        assert!(!seen.insert(&format!("{i:032X}"), 0.0, end), "{i}");
+    }
+    // Once the window has passed, the timestamp check refuses a replay; the table lets go.
+    assert!(seen.insert(&format!("{:032X}", 0), end + window, end + window));
+    // A flood far past the table's size is absorbed without growing it.
+    for i in 0..(20 * ttpay_wasm::core::replay::SLOTS) {
+        seen.insert(&format!("flood-{i}"), end, end);
     }
 }
 
@@ -375,7 +569,7 @@ fn tampering_with_any_part_of_a_signed_reply_is_a_signature_error() {
         let parsed = json::parse(&body).unwrap();
         let check = |sig: &ReplySignature, body: &str, now: f64| {
             let parsed = json::parse(body).ok();
-            verify::verify(&secret, sig, body, parsed.as_ref(), now)
+            verify::verify(&secret, sig, body, parsed.as_ref(), NO_EXPECTATION, now)
         };
         let name = s(&v, "name");
         // Change something the signature covers (for data-only signatures, inside `data`).
@@ -389,18 +583,57 @@ fn tampering_with_any_part_of_a_signed_reply_is_a_signature_error() {
             ErrorKind::Signature,
             "{name}: body"
         );
-        let mut s2 = sig.clone();
-        s2.timestamp = (now as u64 + 1).to_string();
-        assert!(check(&s2, &body, now).is_err(), "{name}: timestamp");
-        let mut s3 = sig.clone();
-        s3.nonce.replace_range(0..1, "f");
-        assert!(check(&s3, &body, now).is_err(), "{name}: nonce");
-        let mut s4 = sig.clone();
-        s4.signature = s4.signature.replace('A', "B");
-        assert!(check(&s4, &body, now).is_err(), "{name}: signature bytes");
-        let mut s5 = sig.clone();
-        s5.signature = "not base64!".into();
-        assert!(check(&s5, &body, now).is_err(), "{name}: not base64");
+        let later = (now as u64 + 1).to_string();
+        assert!(
+            check(
+                &ReplySignature {
+                    timestamp: &later,
+                    ..sig
+                },
+                &body,
+                now
+            )
+            .is_err(),
+            "{name}: timestamp"
+        );
+        let other_nonce = format!("f{}", &sig.nonce[1..]);
+        assert!(
+            check(
+                &ReplySignature {
+                    nonce: &other_nonce,
+                    ..sig
+                },
+                &body,
+                now
+            )
+            .is_err(),
+            "{name}: nonce"
+        );
+        let flipped = sig.signature.replace('A', "B");
+        assert!(
+            check(
+                &ReplySignature {
+                    signature: &flipped,
+                    ..sig
+                },
+                &body,
+                now
+            )
+            .is_err(),
+            "{name}: signature bytes"
+        );
+        assert!(
+            check(
+                &ReplySignature {
+                    signature: "not base64!",
+                    ..sig
+                },
+                &body,
+                now
+            )
+            .is_err(),
+            "{name}: not base64"
+        );
         assert!(
             check(&sig, &body, now + 5.0 * 60_000.0 + 1.0)
                 .unwrap_err()
@@ -409,8 +642,9 @@ fn tampering_with_any_part_of_a_signed_reply_is_a_signature_error() {
             "{name}: stale"
         );
         let wrong = AppSecret::new("x".repeat(32).as_str()).unwrap();
+        let err = verify::verify(&wrong, &sig, &body, Some(&parsed), NO_EXPECTATION, now);
         assert!(
-            verify::verify(&wrong, &sig, &body, Some(&parsed), now).is_err(),
+            err.unwrap_err().message.contains("check appSecret"),
             "{name}: secret"
         );
     }
@@ -419,48 +653,86 @@ fn tampering_with_any_part_of_a_signed_reply_is_a_signature_error() {
 #[test]
 fn verify_modes_decide_what_an_unsigned_reply_means() {
     let secret = AppSecret::new(SECRET).unwrap();
-    assert_eq!(
-        verify::check(VerifyMode::Auto, &secret, None, OK, None, 0.0),
-        Ok(false)
-    );
-    assert_eq!(
-        verify::check(VerifyMode::Off, &secret, None, OK, None, 0.0),
-        Ok(false)
-    );
-    let err = verify::check(VerifyMode::Require, &secret, None, OK, None, 0.0).unwrap_err();
-    assert!(err.message.contains("missing"));
-    let forged = ReplySignature {
-        timestamp: "1767225600000".into(),
-        nonce: "n".into(),
-        signature: "AAAA".into(),
+    let none = SignatureHeaders::default();
+    let check = |mode, h: &SignatureHeaders, status, now| {
+        let body = json::parse(OK).ok();
+        let seen = &mut SeenNonces::new();
+        verify::check(
+            mode,
+            &secret,
+            h,
+            status,
+            OK,
+            body.as_ref(),
+            NO_EXPECTATION,
+            now,
+            seen,
+        )
     };
-    assert!(verify::check(VerifyMode::Off, &secret, Some(&forged), OK, None, 0.0).is_ok());
-    assert!(verify::check(
-        VerifyMode::Auto,
-        &secret,
-        Some(&forged),
-        OK,
-        None,
-        1_767_225_600_000.0
-    )
-    .is_err());
+    assert_eq!(check(VerifyMode::Auto, &none, 200, 0.0), Ok(false));
+    assert_eq!(check(VerifyMode::Off, &none, 200, 0.0), Ok(false));
+    let err = check(VerifyMode::Require, &none, 200, 0.0).unwrap_err();
+    assert!(err.message.contains("missing"));
+    // A proxy's unsigned 502 under 'require' is left to be the http error it is.
+    assert_eq!(check(VerifyMode::Require, &none, 502, 0.0), Ok(false));
+    let forged = SignatureHeaders {
+        timestamp: Some("1767225600000"),
+        nonce: Some("n"),
+        signature: Some("AAAA"),
+    };
+    assert!(check(VerifyMode::Off, &forged, 200, 0.0).is_ok());
+    assert!(check(VerifyMode::Auto, &forged, 200, 1_767_225_600_000.0).is_err());
+}
+
+#[test]
+fn a_refused_reply_keeps_ttpays_code_and_says_what_to_check_first() {
+    let c = config_with(|r| r.verify_responses = Input::Str("require".into()));
+    let body = r#"{"code":103,"msg":"sign error\nFAKE LOG LINE","request_id":"r-103"}"#;
+    let mut call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
+    call.begin_attempt(0.0).unwrap();
+    let next = call.handle_reply(&c, 0.0, 0.0, &reply(200, body), &mut SeenNonces::new());
+    let Next::Done(Err(e)) = next else {
+        panic!("{next:?}")
+    };
+    assert_eq!(e.kind, ErrorKind::Signature);
+    assert_eq!(
+        (e.code, e.msg.as_deref()),
+        (Some(103), Some("sign error\nFAKE LOG LINE"))
+    );
+    assert_eq!(e.request_id.as_deref(), Some("r-103"));
+    assert!(
+        e.message
+            .starts_with("TTPay refused the request: code 103 (invalid signature; check appSecret"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.message.contains('\n'),
+        "control characters are escaped: {}",
+        e.message
+    );
+    assert!(e.message.contains("unverified"), "{}", e.message);
 }
 
 #[test]
 fn a_forged_reply_ends_the_call_with_a_signature_error_not_a_retry() {
     let v = &reply_vectors()[0];
-    let (_, mut sig, body, now) = vector_parts(v);
-    sig.signature = sig.signature.replace('A', "C");
+    let (_, sig, body, now) = vector_parts(v);
+    let flipped = sig.signature.replace('A', "C");
+    let sig = ReplySignature {
+        signature: &flipped,
+        ..sig
+    };
     let c = config_with(|_| {});
     let mut call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
     call.begin_attempt(now).unwrap();
     let r = Reply {
         status: 200,
         body: body.as_bytes(),
-        signature: Some(&sig),
+        signature: headers(&sig),
         retry_after: None,
     };
-    match call.handle_reply(&c, now, 0.0, &r) {
+    match call.handle_reply(&c, now, 0.0, &r, &mut SeenNonces::new()) {
         Next::Done(Err(e)) => assert_eq!(
             (e.kind, e.http_status, e.attempts),
             (ErrorKind::Signature, Some(200), 1)

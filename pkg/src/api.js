@@ -2,7 +2,7 @@
 // it here. Nothing else differs between entries.
 import {
   initSync,
-  TTPayClient,
+  TTPayClient as WasmClient,
   closeOrder,
   __setErrorClass,
   __setCrypto,
@@ -28,4 +28,39 @@ export function diagnostics() {
   return { wasmMemoryBytes: exports.memory.buffer.byteLength };
 }
 
-export { TTPayClient, TTPayError, closeOrder };
+/**
+ * The client: the wasm object behind a private field. A method of a freed wasm object throws from
+ * inside the wasm, and every exception that unwinds through wasm leaks some of its stack; here a
+ * call after `free()` is a rejected `TTPayError` instead, and the wasm object is out of reach.
+ */
+export class TTPayClient {
+  #client;
+  #freed;
+
+  constructor(options) {
+    this.#client = new WasmClient(options);
+  }
+
+  closeOrder(params, options) {
+    if (this.#client === undefined) {
+      return Promise.reject(
+        new TTPayError({ kind: 'invalid_argument', message: 'client: was freed by free(); create a new TTPayClient' }),
+      );
+    }
+    return this.#client.closeOrder(params, options);
+  }
+
+  toJSON() {
+    return this.#client === undefined ? this.#freed : this.#client.toJSON();
+  }
+
+  /** Releases the wasm memory now rather than at garbage collection; later calls reject. */
+  free() {
+    if (this.#client === undefined) return;
+    this.#freed = this.#client.toJSON();
+    this.#client.free();
+    this.#client = undefined;
+  }
+}
+
+export { TTPayError, closeOrder };

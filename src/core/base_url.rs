@@ -2,6 +2,7 @@
 //! so anything unusual (user info, a query, plain http to a remote host) is refused up front.
 
 use super::error::Error;
+use super::options::MAX_BASE_URL_CHARS;
 use super::text::{cat, uint};
 
 const FIELD: &str = "baseUrl";
@@ -16,6 +17,16 @@ pub struct BaseUrl {
 
 impl BaseUrl {
     pub fn parse(input: &str) -> Result<BaseUrl, Error> {
+        if input.chars().count() > MAX_BASE_URL_CHARS {
+            return Err(Error::invalid(
+                FIELD,
+                cat(&[
+                    "must be at most ",
+                    &uint(MAX_BASE_URL_CHARS as u64),
+                    " characters",
+                ]),
+            ));
+        }
         let (scheme, rest) = split_scheme(input)
             .ok_or_else(|| Error::invalid(FIELD, "must be an absolute https:// URL"))?;
         if rest.contains(['?', '#']) {
@@ -33,13 +44,21 @@ impl BaseUrl {
         if scheme == "http" && !is_loopback(&host) {
             return Err(Error::invalid(
                 FIELD,
-                "must use https (plain http is allowed only for localhost and 127.0.0.1)",
+                "must use https (plain http is allowed only for localhost, 127.0.0.0/8 and [::1])",
             ));
         }
         if !path.bytes().all(is_path_byte) {
             return Err(Error::invalid(
                 FIELD,
                 "has characters not allowed in a URL path",
+            ));
+        }
+        // fetch resolves `.` and `..` (and their %2e spellings) before sending, so the path sent
+        // would not be the path signed: refuse them rather than guess how each runtime resolves.
+        if path.split('/').any(is_dot_segment) {
+            return Err(Error::invalid(
+                FIELD,
+                "must not have `.` or `..` path segments (also as %2e)",
             ));
         }
         let origin = match port {
@@ -121,7 +140,8 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), Error> {
 }
 
 fn is_loopback(host: &str) -> bool {
-    if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+    // Exactly these names: `*.localhost` resolves to loopback only where the resolver says so.
+    if host == "localhost" || host == "[::1]" {
         return true;
     }
     let octets: Vec<&str> = host.split('.').collect();
@@ -130,6 +150,23 @@ fn is_loopback(host: &str) -> bool {
         && octets
             .iter()
             .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+}
+
+/// `.` or `..`, with any dot spelled `%2e` or `%2E`.
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment;
+    let mut dots = 0;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+        } else if rest.len() >= 3 && rest.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("%2e")) {
+            rest = rest.get(3..).unwrap_or_default();
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    (1..=2).contains(&dots)
 }
 
 fn is_path_byte(b: u8) -> bool {

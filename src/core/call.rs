@@ -6,11 +6,12 @@ use super::body;
 use super::error::{Error, ErrorKind};
 use super::json::Value;
 use super::options::{self, CallPolicy, ClientConfig, Input};
+use super::replay::SeenNonces;
 use super::reply::{self, Success};
 use super::retry;
 use super::sign;
 use super::text::{cat, uint};
-use super::verify::{self, ReplySignature};
+use super::verify::{self, Expected, SignatureHeaders};
 
 pub const CLOSE_ORDER_PATH: &str = "/v1/transaction/close";
 
@@ -21,6 +22,8 @@ pub struct Call {
     pub path: String,
     pub body: String,
     pub mch_id: String,
+    /// What the request asked about, so a signed reply about another order is refused.
+    pub transaction_id: Option<String>,
     pub policy: CallPolicy,
     started_ms: Option<f64>,
     attempts: u32,
@@ -68,7 +71,7 @@ pub enum Interrupted {
 pub struct Reply<'a> {
     pub status: u16,
     pub body: &'a [u8],
-    pub signature: Option<&'a ReplySignature>,
+    pub signature: SignatureHeaders<'a>,
     pub retry_after: Option<&'a str>,
 }
 
@@ -101,6 +104,7 @@ impl Call {
             path,
             body,
             mch_id,
+            transaction_id,
             policy: config.policy,
             started_ms: None,
             attempts: 0,
@@ -181,15 +185,16 @@ impl Call {
         }
     }
 
-    /// The attempt got a reply: verify it, classify it, and decide.
+    /// The attempt got a reply: verify it (recording its nonce in `seen`), classify it, and decide.
     pub fn handle_reply(
         &mut self,
         config: &ClientConfig,
         now_ms: f64,
         jitter: f64,
         r: &Reply<'_>,
+        seen: &mut SeenNonces,
     ) -> Next {
-        let outcome = Self::judge(config, now_ms, r);
+        let outcome = self.judge(config, now_ms, r, seen);
         let retry_after = r
             .retry_after
             .and_then(|v| retry::parse_retry_after(v, now_ms));
@@ -240,19 +245,31 @@ impl Call {
         self.decide(now_ms, jitter, Err(err), None)
     }
 
-    fn judge(config: &ClientConfig, now_ms: f64, r: &Reply<'_>) -> Result<Success, Error> {
+    fn judge(
+        &self,
+        config: &ClientConfig,
+        now_ms: f64,
+        r: &Reply<'_>,
+        seen: &mut SeenNonces,
+    ) -> Result<Success, Error> {
         let parsed = reply::parse_body(r.body);
         let (text, value): (Option<&str>, Option<&Value>) = match &parsed {
             Ok((text, value)) => (Some(*text), Some(value)),
             Err(_) => (std::str::from_utf8(r.body).ok(), None),
         };
+        let expected = Expected {
+            transaction_id: self.transaction_id.as_deref(),
+        };
         let verified = verify::check(
             config.verify,
             &config.secret,
-            r.signature,
+            &r.signature,
+            r.status,
             text.unwrap_or(""),
             value,
+            expected,
             now_ms,
+            seen,
         )
         .map_err(|mut e| {
             e.http_status = Some(r.status);

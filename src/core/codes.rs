@@ -1,6 +1,8 @@
 //! TTPay's business status codes, from https://ttpay.io/doc/en/api/errcode/errcode.html, with the
 //! project's retry decision (PROTOCOL.md). Unknown codes are kept as they came and not retried.
 
+use super::text::{cat, int};
+
 /// One documented code: its number, what TTPay says it means, and whether a retry may help.
 pub struct BusinessCode {
     pub code: i64,
@@ -42,6 +44,18 @@ pub const CODES: &[BusinessCode] = &[
 
 pub fn lookup(code: i64) -> Option<&'static BusinessCode> {
     CODES.iter().find(|c| c.code == code)
+}
+
+/// `code N (meaning)` for messages; for the codes a merchant fixes on their side, what to check,
+/// so a mistyped secret or a skewed clock reads as such in the first line of the error.
+pub fn describe(code: i64) -> String {
+    let meaning = lookup(code).map_or("undocumented code", |c| c.meaning);
+    let check = match code {
+        103 => "; check appSecret, appId and mchId",
+        104 => "; check this machine's clock and timestampUnit",
+        _ => "",
+    };
+    cat(&["code ", &int(code), " (", meaning, check, ")"])
 }
 
 pub fn is_retryable(code: i64) -> bool {

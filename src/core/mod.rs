@@ -10,6 +10,7 @@ pub mod error;
 pub mod json;
 pub mod limiter;
 pub mod options;
+pub mod replay;
 pub mod reply;
 pub mod retry;
 pub mod secret;

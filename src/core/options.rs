@@ -2,7 +2,7 @@
 //! any network traffic, and every refusal names the field and the rule it broke.
 
 use super::base_url::BaseUrl;
-use super::error::Error;
+use super::error::{Error, ErrorKind};
 use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
 use super::text::{cat, join, uint};
@@ -53,6 +53,12 @@ pub enum Input {
     Num(f64),
     /// Anything else, named by its JavaScript type (`"object"`, `"null"`, `"boolean"`, ...).
     Other(&'static str),
+    /// A string of this many UTF-16 code units, longer than [`MAX_STRING_UNITS`]: refused
+    /// without being copied.
+    TooLong(usize),
+    /// A value that could not be read; the text is the rule it broke (a getter that threw, a
+    /// string with a lone surrogate).
+    Unreadable(&'static str),
 }
 
 impl Input {
@@ -62,7 +68,94 @@ impl Input {
             Input::Str(_) => "string",
             Input::Num(_) => "number",
             Input::Other(t) => t,
+            Input::TooLong(_) => "string",
+            Input::Unreadable(_) => "unreadable value",
         }
+    }
+}
+
+/// The longest string the shell copies out of JavaScript; a longer one is [`Input::TooLong`].
+/// Twice the longest rule below, since a character may take two UTF-16 code units.
+pub const MAX_STRING_UNITS: usize = 2 * MAX_BASE_URL_CHARS;
+pub const MAX_BASE_URL_CHARS: usize = 2048;
+
+/// The most characters `field` accepts.
+fn max_chars(field: &str) -> usize {
+    match field {
+        "appSecret" => 32,
+        "userAgent" => 256,
+        "baseUrl" => MAX_BASE_URL_CHARS,
+        _ => MAX_ID_CHARS,
+    }
+}
+
+/// Refuses what could not be read at all, before any rule of the field's own.
+fn readable<'a>(field: &str, input: &'a Input) -> Result<&'a Input, Error> {
+    match *input {
+        Input::TooLong(units) => Err(Error::invalid(
+            field,
+            cat(&[
+                "must be at most ",
+                &uint(max_chars(field) as u64),
+                " characters (got ",
+                &uint(units as u64),
+                ")",
+            ]),
+        )),
+        Input::Unreadable(why) => Err(Error::invalid(field, why)),
+        ref ok => Ok(ok),
+    }
+}
+
+impl Input {
+    /// Overwrites a string's bytes before they are freed: used for the secret, so its bytes do
+    /// not linger in the wasm's linear memory once the AES key is expanded.
+    pub fn wipe(&mut self) {
+        if let Input::Str(s) = self {
+            let mut bytes = std::mem::take(s).into_bytes();
+            bytes.fill(0);
+            // Keeps the zeroing from being optimised away as a store to memory about to be freed.
+            std::hint::black_box(&mut bytes);
+        }
+    }
+}
+
+/// Both results, or one error naming every bad field of both.
+pub fn all_of<T>(first: Result<(), Error>, second: Result<T, Error>) -> Result<T, Error> {
+    let mut bad = Refusals::default();
+    bad.keep(first);
+    let second = bad.keep(second);
+    match second {
+        Some(v) if bad.0.is_empty() => Ok(v),
+        _ => Err(bad.into_error()),
+    }
+}
+
+/// Three results, or one error naming every bad field of the three.
+pub fn all_of3<A, B, C>(
+    a: Result<A, Error>,
+    b: Result<B, Error>,
+    c: Result<C, Error>,
+) -> Result<(A, B, C), Error> {
+    let mut bad = Refusals::default();
+    match (bad.keep(a), bad.keep(b), bad.keep(c)) {
+        (Some(a), Some(b), Some(c)) => Ok((a, b, c)),
+        _ => Err(bad.into_error()),
+    }
+}
+
+/// Gathers the refusals of several fields, so one error names every bad field.
+#[derive(Default)]
+struct Refusals(Vec<Error>);
+
+impl Refusals {
+    fn keep<T>(&mut self, result: Result<T, Error>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    fn into_error(self) -> Error {
+        let messages: Vec<&str> = self.0.iter().map(|e| e.message.as_str()).collect();
+        Error::new(ErrorKind::InvalidArgument, join(&messages, "; "))
     }
 }
 
@@ -122,17 +215,26 @@ pub struct RawCallOptions {
 
 impl RawCallOptions {
     pub fn apply(&self, defaults: CallPolicy) -> Result<CallPolicy, Error> {
+        let mut bad = Refusals::default();
+        let timeout_ms = bad.keep(millis("timeoutMs", &self.timeout_ms));
+        let deadline_ms = bad.keep(millis("deadlineMs", &self.deadline_ms));
+        let max_retries = bad.keep(retries(&self.max_retries));
+        let (Some(timeout_ms), Some(deadline_ms), Some(max_retries)) =
+            (timeout_ms, deadline_ms, max_retries)
+        else {
+            return Err(bad.into_error());
+        };
         Ok(CallPolicy {
-            timeout_ms: millis("timeoutMs", &self.timeout_ms)?.unwrap_or(defaults.timeout_ms),
-            deadline_ms: millis("deadlineMs", &self.deadline_ms)?.or(defaults.deadline_ms),
-            max_retries: retries(&self.max_retries)?.unwrap_or(defaults.max_retries),
+            timeout_ms: timeout_ms.unwrap_or(defaults.timeout_ms),
+            deadline_ms: deadline_ms.or(defaults.deadline_ms),
+            max_retries: max_retries.unwrap_or(defaults.max_retries),
         })
     }
 }
 
 /// A positive, finite number of milliseconds that `setTimeout` can take; `None` when absent.
 fn millis(field: &str, input: &Input) -> Result<Option<u32>, Error> {
-    match *input {
+    match *readable(field, input)? {
         Input::Missing => Ok(None),
         Input::Num(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMEOUT_MS => {
             Ok(Some(n.ceil() as u32))
@@ -149,7 +251,7 @@ fn millis(field: &str, input: &Input) -> Result<Option<u32>, Error> {
 }
 
 fn retries(input: &Input) -> Result<Option<u32>, Error> {
-    match *input {
+    match *readable("maxRetries", input)? {
         Input::Missing => Ok(None),
         Input::Num(n) if n.fract() == 0.0 && (0.0..=f64::from(MAX_MAX_RETRIES)).contains(&n) => {
             Ok(Some(n as u32))
@@ -182,100 +284,149 @@ pub struct RawClientOptions {
 }
 
 impl RawClientOptions {
+    /// Every option checked; one error naming each bad field (in the order of the README's
+    /// table), so a misconfigured deployment is fixed in one round.
     pub fn validate(&self) -> Result<ClientConfig, Error> {
-        let app_id = header_id("appId", &self.app_id)?;
-        let app_secret = match &self.app_secret {
-            Input::Str(s) => AppSecret::new(s)?,
-            Input::Missing => return Err(Error::invalid("appSecret", "is required")),
-            other => {
-                return Err(Error::invalid(
-                    "appSecret",
-                    cat(&["must be a string (got ", other.type_name(), ")"]),
-                ))
-            }
-        };
-        let mch_id = header_id("mchId", &self.mch_id)?;
-        let base_url = match &self.base_url {
-            Input::Missing => BaseUrl::parse(DEFAULT_BASE_URL)?,
-            Input::Str(s) => BaseUrl::parse(s)?,
-            other => return Err(not_a_string("baseUrl", other)),
-        };
-        let timeout_ms = millis("timeoutMs", &self.timeout_ms)?.unwrap_or(DEFAULT_TIMEOUT_MS);
-        let user_agent = match &self.user_agent {
-            Input::Missing => DEFAULT_USER_AGENT.to_string(),
-            Input::Str(s)
-                if !s.is_empty()
-                    && s.len() <= 256
-                    && s.bytes().all(|b| (0x20..0x7f).contains(&b)) =>
-            {
-                s.clone()
-            }
-            Input::Str(_) => {
-                return Err(Error::invalid(
-                    "userAgent",
-                    "must be 1 to 256 printable ASCII characters",
-                ))
-            }
-            other => return Err(not_a_string("userAgent", other)),
-        };
-        let timestamp_unit = match &self.timestamp_unit {
-            Input::Missing => TimestampUnit::Millis,
-            Input::Str(s) if s == "ms" => TimestampUnit::Millis,
-            Input::Str(s) if s == "s" => TimestampUnit::Seconds,
-            _ => return Err(Error::invalid("timestampUnit", "must be 'ms' or 's'")),
-        };
-        let policy = CallPolicy {
+        let mut bad = Refusals::default();
+        let app_id = bad.keep(header_id("appId", &self.app_id));
+        let secret = bad.keep(app_secret(&self.app_secret));
+        let mch_id = bad.keep(header_id("mchId", &self.mch_id));
+        let base_url = bad.keep(base_url(&self.base_url));
+        let timeout_ms = bad.keep(millis("timeoutMs", &self.timeout_ms));
+        let user_agent = bad.keep(user_agent(&self.user_agent));
+        let timestamp_unit = bad.keep(timestamp_unit(&self.timestamp_unit));
+        let max_retries = bad.keep(retries(&self.max_retries));
+        let deadline_ms = bad.keep(millis("deadlineMs", &self.deadline_ms));
+        let rate_limit_per_second = bad.keep(rate_limit(&self.rate_limit_per_second));
+        let verify = bad.keep(verify_mode(&self.verify_responses));
+        let max_response_bytes = bad.keep(max_response_bytes(&self.max_response_bytes));
+        let (
+            Some(app_id),
+            Some(secret),
+            Some(mch_id),
+            Some(base_url),
+            Some(timeout_ms),
+            Some(user_agent),
+            Some(timestamp_unit),
+            Some(max_retries),
+            Some(deadline_ms),
+            Some(rate_limit_per_second),
+            Some(verify),
+            Some(max_response_bytes),
+        ) = (
+            app_id,
+            secret,
+            mch_id,
+            base_url,
             timeout_ms,
-            deadline_ms: millis("deadlineMs", &self.deadline_ms)?,
-            max_retries: retries(&self.max_retries)?.unwrap_or(DEFAULT_MAX_RETRIES),
-        };
-        let rate_limit_per_second = match self.rate_limit_per_second {
-            Input::Missing => Some(DEFAULT_RATE_LIMIT_PER_SECOND),
-            Input::Other("null") => None,
-            Input::Num(n) if n.is_finite() && n > 0.0 => Some(n),
-            _ => {
-                return Err(Error::invalid(
-                    "rateLimitPerSecond",
-                    "must be a positive finite number, or null to turn the limiter off",
-                ))
-            }
-        };
-        let verify = match &self.verify_responses {
-            Input::Missing => VerifyMode::Auto,
-            Input::Str(s) if s == "auto" => VerifyMode::Auto,
-            Input::Str(s) if s == "require" => VerifyMode::Require,
-            Input::Str(s) if s == "off" => VerifyMode::Off,
-            _ => {
-                return Err(Error::invalid(
-                    "verifyResponses",
-                    "must be 'auto', 'require' or 'off'",
-                ))
-            }
-        };
-        let max_response_bytes = match self.max_response_bytes {
-            Input::Missing => DEFAULT_MAX_RESPONSE_BYTES,
-            Input::Num(n) if n.fract() == 0.0 && (1.0..=MAX_RESPONSE_BYTES).contains(&n) => {
-                n as u32
-            }
-            _ => {
-                return Err(Error::invalid(
-                    "maxResponseBytes",
-                    "must be a whole number of bytes from 1 to 2147483647",
-                ))
-            }
+            user_agent,
+            timestamp_unit,
+            max_retries,
+            deadline_ms,
+            rate_limit_per_second,
+            verify,
+            max_response_bytes,
+        )
+        else {
+            return Err(bad.into_error());
         };
         Ok(ClientConfig {
             app_id,
-            secret: app_secret,
+            secret,
             mch_id,
             base_url,
             user_agent,
             timestamp_unit,
-            policy,
+            policy: CallPolicy {
+                timeout_ms: timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+                deadline_ms,
+                max_retries: max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+            },
             rate_limit_per_second,
             verify,
             max_response_bytes,
         })
+    }
+}
+
+fn app_secret(input: &Input) -> Result<AppSecret, Error> {
+    match readable("appSecret", input)? {
+        Input::Str(s) => AppSecret::new(s),
+        Input::Missing => Err(Error::invalid("appSecret", "is required")),
+        other => Err(not_a_string("appSecret", other)),
+    }
+}
+
+fn base_url(input: &Input) -> Result<BaseUrl, Error> {
+    match readable("baseUrl", input)? {
+        Input::Missing => BaseUrl::parse(DEFAULT_BASE_URL),
+        Input::Str(s) => BaseUrl::parse(s),
+        other => Err(not_a_string("baseUrl", other)),
+    }
+}
+
+fn user_agent(input: &Input) -> Result<String, Error> {
+    match readable("userAgent", input)? {
+        Input::Missing => Ok(DEFAULT_USER_AGENT.to_string()),
+        Input::Str(s)
+            if !s.is_empty()
+                && s.len() <= max_chars("userAgent")
+                && s.bytes().all(|b| (0x20..0x7f).contains(&b)) =>
+        {
+            Ok(s.clone())
+        }
+        Input::Str(_) => Err(Error::invalid(
+            "userAgent",
+            "must be 1 to 256 printable ASCII characters",
+        )),
+        other => Err(not_a_string("userAgent", other)),
+    }
+}
+
+fn timestamp_unit(input: &Input) -> Result<TimestampUnit, Error> {
+    match readable("timestampUnit", input)? {
+        Input::Missing => Ok(TimestampUnit::Millis),
+        Input::Str(s) if s == "ms" => Ok(TimestampUnit::Millis),
+        Input::Str(s) if s == "s" => Ok(TimestampUnit::Seconds),
+        _ => Err(Error::invalid("timestampUnit", "must be 'ms' or 's'")),
+    }
+}
+
+fn rate_limit(input: &Input) -> Result<Option<f64>, Error> {
+    match *readable("rateLimitPerSecond", input)? {
+        Input::Missing => Ok(Some(DEFAULT_RATE_LIMIT_PER_SECOND)),
+        Input::Other("null") => Ok(None),
+        Input::Num(n) if n.is_finite() && n > 0.0 => Ok(Some(n)),
+        _ => Err(Error::invalid(
+            "rateLimitPerSecond",
+            "must be a positive finite number, or null to turn the limiter off",
+        )),
+    }
+}
+
+fn verify_mode(input: &Input) -> Result<VerifyMode, Error> {
+    match readable("verifyResponses", input)? {
+        Input::Missing => Ok(VerifyMode::Auto),
+        Input::Str(s) if s == "auto" => Ok(VerifyMode::Auto),
+        Input::Str(s) if s == "require" => Ok(VerifyMode::Require),
+        Input::Str(s) if s == "off" => Ok(VerifyMode::Off),
+        _ => Err(Error::invalid(
+            "verifyResponses",
+            "must be 'auto', 'require' or 'off'",
+        )),
+    }
+}
+
+fn max_response_bytes(input: &Input) -> Result<u32, Error> {
+    match *readable("maxResponseBytes", input)? {
+        Input::Missing => Ok(DEFAULT_MAX_RESPONSE_BYTES),
+        Input::Num(n) if n.fract() == 0.0 && (1.0..=MAX_RESPONSE_BYTES).contains(&n) => {
+            Ok(n as u32)
+        }
+        _ => Err(Error::invalid(
+            "maxResponseBytes",
+            "must be a whole number of bytes from 1 to 2147483647",
+        )),
     }
 }
 
@@ -287,7 +438,7 @@ fn not_a_string(field: &str, got: &Input) -> Error {
 }
 
 fn required_string<'a>(field: &str, input: &'a Input) -> Result<&'a str, Error> {
-    match input {
+    match readable(field, input)? {
         Input::Str(s) if s.is_empty() => Err(Error::invalid(field, "must not be empty")),
         Input::Str(s) => Ok(s),
         Input::Missing => Err(Error::invalid(field, "is required")),
@@ -303,7 +454,7 @@ fn bounded(field: &str, s: &str) -> Result<(), Error> {
             field,
             cat(&[
                 "must be at most ",
-                &uint(MAX_ID_CHARS as u64),
+                &uint(max_chars(field) as u64),
                 " characters (got ",
                 &uint(chars as u64),
                 ")",

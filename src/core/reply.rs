@@ -3,7 +3,7 @@
 use super::codes;
 use super::error::{Error, ErrorKind};
 use super::json::{self, Value};
-use super::text::{cat, int, uint};
+use super::text::{cat, escape_controls, int, uint};
 
 /// A successful reply: TTPay's `code` 0.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +58,7 @@ pub fn classify_parsed(http_status: u16, parsed: Result<Value, String>) -> Resul
                     ": code ",
                     &int(code),
                     ": ",
-                    msg,
+                    &escape_controls(msg),
                 ]);
             }
         }
@@ -92,16 +92,13 @@ pub fn classify_parsed(http_status: u16, parsed: Result<Value, String>) -> Resul
         }
     };
     if code != 0 {
-        let meaning = codes::lookup(code).map_or("undocumented code", |c| c.meaning);
         let mut err = Error::new(
             ErrorKind::Api,
             cat(&[
-                "TTPay refused the request: code ",
-                &int(code),
-                " (",
-                meaning,
-                "): ",
-                &msg,
+                "TTPay refused the request: ",
+                &codes::describe(code),
+                ": ",
+                &escape_controls(&msg),
             ]),
         );
         err.code = Some(code);

@@ -31,8 +31,9 @@ impl AppSecret {
             ));
         }
         let cipher = Aes256::new_from_slice(secret.as_bytes())
-            .map_err(|_| Error::invalid("appSecret", "must be exactly 32 bytes of UTF-8"))?;
-        Ok(AppSecret { cipher })
+            .map_err(|_| Error::invalid("appSecret", "must be exactly 32 bytes of UTF-8"));
+        scrub_stack();
+        Ok(AppSecret { cipher: cipher? })
     }
 
     /// AES-256-ECB with PKCS#7 padding; always at least one block, a whole one when `plain` is
@@ -65,6 +66,14 @@ impl AppSecret {
         out.truncate(body_len);
         Some(out)
     }
+}
+
+/// Zeroes the stack area the key schedule just used: on wasm it lies in linear memory, where its
+/// temporaries (the key's bytes among them) would otherwise stay readable until overwritten.
+#[inline(never)]
+fn scrub_stack() {
+    let mut area = [0u8; 4096];
+    std::hint::black_box(&mut area);
 }
 
 /// `bytes` then `pad` bytes of value `pad`, as 16-byte blocks (`bytes.len() + pad` is a multiple

@@ -55,6 +55,34 @@ pub fn int(n: i64) -> String {
     }
 }
 
+/// `s` safe to put in a one-line message: control characters (and the Unicode line and paragraph
+/// separators) become `\u{…}` escapes, so text a server sent cannot forge log lines.
+pub fn escape_controls(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if !s.chars().any(needs_escape) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if !needs_escape(c) {
+            out.push(c);
+            continue;
+        }
+        out.push_str("\\u{");
+        let n = u32::from(c);
+        let digits = if n > 0xff { 4 } else { 2 };
+        for shift in (0..digits).rev() {
+            out.push(char::from(HEX[((n >> (shift * 4)) & 0xf) as usize]));
+        }
+        out.push('}');
+    }
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +108,14 @@ mod tests {
         assert_eq!(cat(&["a", "", "bc"]), "abc");
         assert_eq!(join(&["a", "b", "c"], ", "), "a, b, c");
         assert_eq!(join(&[], ", "), "");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_nothing_else() {
+        assert_eq!(escape_controls("plain 成功"), "plain 成功");
+        assert_eq!(
+            escape_controls("a\nb\r\u{1b}[31m\u{85}\u{2028}"),
+            "a\\u{0a}b\\u{0d}\\u{1b}[31m\\u{85}\\u{2028}"
+        );
     }
 }

@@ -1,13 +1,16 @@
-//! Reply-signature verification, PROTOCOL.md's decision: decrypt `TTPay-Signature` with the
-//! secret and check that its lines are `TTPay-Timestamp`, `TTPay-Nonce`, and a JSON text equal
+//! Reply-signature verification, PROTOCOL.md's revised decision: decrypt `TTPay-Signature` with
+//! the secret and check that its lines are `TTPay-Timestamp`, `TTPay-Nonce`, and a JSON text equal
 //! (as data, member order aside) to the body or to the body's `data` member, because the live
-//! service is reported to sign either.
+//! service is reported to sign either. A data-only match leaves `code` and `msg` unauthenticated,
+//! so it counts only when it cannot be a rearranged reply (see [`data_member_may_match`]).
 
+use super::codes;
 use super::error::{Error, ErrorKind};
 use super::json::{self, Value};
+use super::replay::SeenNonces;
 use super::secret::AppSecret;
 use super::sign;
-use super::text;
+use super::text::{cat, escape_controls, uint};
 
 /// A reply older (or newer) than this is refused, as TTPay refuses stale requests.
 pub const REPLY_WINDOW_MS: f64 = 5.0 * 60.0 * 1000.0;
@@ -20,49 +23,139 @@ pub enum VerifyMode {
     Off,
 }
 
-/// The three reply headers, when all were present.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReplySignature {
-    pub timestamp: String,
-    pub nonce: String,
-    pub signature: String,
+/// The three `TTPay-*` reply headers as received; any of them may be missing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SignatureHeaders<'a> {
+    pub timestamp: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    pub signature: Option<&'a str>,
+}
+
+/// The three reply headers, all present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplySignature<'a> {
+    pub timestamp: &'a str,
+    pub nonce: &'a str,
+    pub signature: &'a str,
+}
+
+/// What one reply is checked against.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Expected<'a> {
+    /// The `transaction_id` the request named, if any.
+    pub transaction_id: Option<&'a str>,
 }
 
 fn refuse(why: impl AsRef<str>) -> Error {
     Error::new(
         ErrorKind::Signature,
-        text::cat(&["TTPay's reply signature ", why.as_ref()]),
+        cat(&["TTPay's reply signature ", why.as_ref()]),
     )
 }
 
-/// Applies `mode` to one reply; `Ok(true)` when a signature was checked and holds.
-pub fn check(
-    mode: VerifyMode,
-    secret: &AppSecret,
-    signed: Option<&ReplySignature>,
-    body_text: &str,
-    body: Option<&Value>,
-    now_ms: f64,
-) -> Result<bool, Error> {
-    match (mode, signed) {
-        (VerifyMode::Off, _) => Ok(false),
-        (VerifyMode::Auto, None) => Ok(false),
-        (VerifyMode::Require, None) => Err(refuse(
-            "is missing (TTPay-Timestamp, TTPay-Nonce and TTPay-Signature are required by verifyResponses: 'require')",
-        )),
-        (_, Some(sig)) => verify(secret, sig, body_text, body, now_ms).map(|()| true),
+/// What the headers say about how the reply must be treated.
+enum Presence<'a> {
+    Unsigned,
+    Partial,
+    Signed(ReplySignature<'a>),
+}
+
+fn presence<'a>(h: &SignatureHeaders<'a>) -> Presence<'a> {
+    match (h.timestamp, h.nonce, h.signature) {
+        (None, None, None) => Presence::Unsigned,
+        (Some(timestamp), Some(nonce), Some(signature)) => Presence::Signed(ReplySignature {
+            timestamp,
+            nonce,
+            signature,
+        }),
+        _ => Presence::Partial,
     }
 }
 
-/// Verifies one signed reply.
-pub fn verify(
+/// One reply through `mode`; `Ok(true)` when a signature was checked and holds, `Ok(false)` when
+/// the reply is accepted unverified. A verified reply's nonce is recorded in `seen`, and a nonce
+/// already there is a replay. A refusal carries TTPay's `code` and `msg` when the body has them
+/// (unverified), and says so first, so a wrong secret reads as "TTPay answered 103".
+#[allow(clippy::too_many_arguments)] // one reply's parts, each needed; a struct would only rename them
+pub fn check(
+    mode: VerifyMode,
     secret: &AppSecret,
-    sig: &ReplySignature,
+    headers: &SignatureHeaders<'_>,
+    status: u16,
     body_text: &str,
     body: Option<&Value>,
+    expected: Expected<'_>,
     now_ms: f64,
-) -> Result<(), Error> {
-    let ts = &sig.timestamp;
+    seen: &mut SeenNonces,
+) -> Result<bool, Error> {
+    let outcome = match (mode, presence(headers)) {
+        (VerifyMode::Off, _) | (VerifyMode::Auto, Presence::Unsigned) => return Ok(false),
+        // A proxy's or CDN's 502/503/429 carries no signature: it stays an `http` error, retried
+        // as such, rather than a non-retryable `signature` error.
+        (VerifyMode::Require, Presence::Unsigned) if !(200..300).contains(&status) => {
+            return Ok(false)
+        }
+        (VerifyMode::Require, Presence::Unsigned) => Err(refuse(
+            "is missing (TTPay-Timestamp, TTPay-Nonce and TTPay-Signature are required by verifyResponses: 'require')",
+        )),
+        // A stripped header must not downgrade a signed reply to "unsigned".
+        (_, Presence::Partial) => Err(refuse(
+            "is incomplete (TTPay-Timestamp, TTPay-Nonce and TTPay-Signature come together; one or two arrived)",
+        )),
+        (_, Presence::Signed(sig)) => verify(secret, &sig, body_text, body, expected, now_ms)
+            .and_then(|ts_ms| {
+                if seen.insert(sig.nonce, ts_ms, now_ms) {
+                    Ok(true)
+                } else {
+                    Err(refuse(
+                        "was seen before (a replayed TTPay-Nonce inside the 5-minute window)",
+                    ))
+                }
+            }),
+    };
+    outcome.map_err(|err| with_unverified_reply(err, body))
+}
+
+/// Puts what an unverified TTPay reply said on a signature error, its cause first.
+fn with_unverified_reply(mut err: Error, body: Option<&Value>) -> Error {
+    let Some(code) = body.and_then(|b| b.get("code")).and_then(Value::as_i64) else {
+        return err;
+    };
+    let msg = body
+        .and_then(|b| b.get("msg"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let said = if code == 0 {
+        cat(&["the reply claims success (code 0): ", &escape_controls(msg)])
+    } else {
+        let what = codes::describe(code);
+        cat(&[
+            "TTPay refused the request: ",
+            &what,
+            ": ",
+            &escape_controls(msg),
+        ])
+    };
+    err.message = cat(&[&said, "; unverified, because ", &err.message]);
+    err.code = Some(code);
+    err.msg = Some(msg.to_string());
+    err.request_id = body
+        .and_then(|b| b.get("request_id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    err
+}
+
+/// Verifies one signed reply; `Ok` with its timestamp in ms.
+pub fn verify(
+    secret: &AppSecret,
+    sig: &ReplySignature<'_>,
+    body_text: &str,
+    body: Option<&Value>,
+    expected: Expected<'_>,
+    now_ms: f64,
+) -> Result<f64, Error> {
+    let ts = sig.timestamp;
     let ts_ms = match ts.len() {
         10 | 13 if ts.bytes().all(|b| b.is_ascii_digit()) => {
             // An integer parse: `f64::from_str` would bring float parsing and its tables along.
@@ -83,40 +176,63 @@ pub fn verify(
         let seconds = (skew.abs() / 1000.0) as u64;
         let window = (REPLY_WINDOW_MS / 1000.0) as u64;
         let direction = if skew > 0.0 { "old" } else { "in the future" };
-        return Err(refuse(text::cat(&[
+        return Err(refuse(cat(&[
             "is outside the ",
-            &text::uint(window),
+            &uint(window),
             " s window (TTPay-Timestamp is ",
-            &text::uint(seconds),
+            &uint(seconds),
             " s ",
             direction,
-            ")",
+            "; check this machine's clock)",
         ])));
     }
-    let raw = sign::decode_signature(&sig.signature).ok_or_else(|| refuse("is not base64"))?;
+    let raw = sign::decode_signature(sig.signature).ok_or_else(|| refuse("is not base64"))?;
     let plain = secret
         .decrypt(&raw)
-        .ok_or_else(|| refuse("does not decrypt with this app's secret"))?;
+        .ok_or_else(|| refuse("does not decrypt with this app's secret (check appSecret)"))?;
     let plain = std::str::from_utf8(&plain).map_err(|_| refuse("does not decrypt to text"))?;
     let mut lines = plain.splitn(3, '\n');
     let (signed_ts, signed_nonce, signed_body) = (lines.next(), lines.next(), lines.next());
-    if signed_ts != Some(ts.as_str()) {
+    if signed_ts != Some(ts) {
         return Err(refuse("covers another TTPay-Timestamp"));
     }
-    if signed_nonce != Some(sig.nonce.as_str()) {
+    if signed_nonce != Some(sig.nonce) {
         return Err(refuse("covers another TTPay-Nonce"));
     }
     let signed_body = signed_body.ok_or_else(|| refuse("covers no body"))?;
     if signed_body == body_text {
-        return Ok(());
+        return Ok(ts_ms);
     }
     let signed_value = json::parse(signed_body).map_err(|_| refuse("does not match the body"))?;
-    let matches = body.is_some_and(|b| {
-        signed_value.same_as(b) || b.get("data").is_some_and(|d| signed_value.same_as(d))
-    });
-    if matches {
-        Ok(())
-    } else {
-        Err(refuse("does not match the body"))
+    let Some(body) = body else {
+        return Err(refuse("does not match the body"));
+    };
+    if signed_value.same_as(body) {
+        return Ok(ts_ms);
+    }
+    match body.get("data") {
+        Some(data) if signed_value.same_as(data) => {
+            data_member_may_match(data, expected).map(|()| ts_ms)
+        }
+        _ => Err(refuse("does not match the body")),
+    }
+}
+
+/// A signature over `data` alone authenticates `data` only, so the match counts just when the
+/// signed member cannot be a rearranged reply: a whole TTPay reply (an object with a `code`)
+/// moved under `data` beside an unsigned `code: 0`, or a reply about another order.
+fn data_member_may_match(data: &Value, expected: Expected<'_>) -> Result<(), Error> {
+    if data.get("code").is_some() {
+        return Err(refuse(
+            "covers a whole TTPay reply placed under `data`, not this reply's code",
+        ));
+    }
+    match (expected.transaction_id, data.get("transaction_id")) {
+        (Some(asked), Some(answered)) if answered.as_str() != Some(asked) => Err(refuse(cat(&[
+            "covers another order (data.transaction_id is not the requested ",
+            asked,
+            ")",
+        ]))),
+        _ => Ok(()),
     }
 }

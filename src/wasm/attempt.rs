@@ -9,21 +9,34 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect, Response};
+use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect};
 
-use super::timers::{deferred, Armed};
-use crate::core::verify::ReplySignature;
+use super::js::{get, method, new_bytes, promise_resolve, settle_quietly};
+use super::timers::{deferred, Armed, Signal};
+use crate::core::verify::SignatureHeaders;
 use crate::core::{Interrupted, Request};
 
 /// What the server sent, owned.
 pub struct RawReply {
     pub status: u16,
     pub body: Vec<u8>,
-    pub signature: Option<ReplySignature>,
+    /// `TTPay-Timestamp`, `TTPay-Nonce`, `TTPay-Signature`, each as received.
+    pub signature: [Option<String>; 3],
     pub retry_after: Option<String>,
+}
+
+impl RawReply {
+    pub fn signature_headers(&self) -> SignatureHeaders<'_> {
+        let [timestamp, nonce, signature] = &self.signature;
+        SignatureHeaders {
+            timestamp: timestamp.as_deref(),
+            nonce: nonce.as_deref(),
+            signature: signature.as_deref(),
+        }
+    }
 }
 
 pub type Failure = (Interrupted, Option<JsValue>);
@@ -34,17 +47,13 @@ enum Stop {
     Aborted,
 }
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// Sends `req` with `fetch` (the injected one, or the global one looked up now) and reads the reply.
 pub async fn send(
     fetch: Option<&Function>,
     req: &Request<'_>,
     timeout_ms: u32,
     max_bytes: u32,
-    signal: Option<&AbortSignal>,
+    signal: Option<&Signal>,
 ) -> Result<RawReply, Failure> {
     if let Some(s) = signal.filter(|s| s.aborted()) {
         return Err((Interrupted::Aborted, Some(s.reason())));
@@ -79,7 +88,7 @@ pub async fn send(
 
     let init = request_init(req, &controller.signal()).map_err(network)?;
     let pending = call_fetch(fetch, req.url, &init).map_err(network)?;
-    let response: Response = race(pending).await.map_err(classify)?.unchecked_into();
+    let response = race(pending).await.map_err(classify)?;
     let status = get(&response, "status")
         .as_f64()
         .filter(|s| s.fract() == 0.0 && (0.0..=999.0).contains(s))
@@ -90,7 +99,7 @@ pub async fn send(
         })?;
     // Duck-typed `headers.get`, so an injected fetch's own Response-like object works too.
     let headers = get(&response, "headers");
-    let header_get = get(&headers, "get").dyn_into::<Function>().ok();
+    let header_get = method(&headers, "get");
     let header = |name: &str| -> Option<String> {
         header_get
             .as_ref()?
@@ -112,22 +121,14 @@ pub async fn send(
             BodyError::TooLarge => (Interrupted::TooLarge, None),
             BodyError::Js(e) => classify(e),
         })?;
-    let signature = match (
-        header("ttpay-timestamp"),
-        header("ttpay-nonce"),
-        header("ttpay-signature"),
-    ) {
-        (Some(timestamp), Some(nonce), Some(signature)) => Some(ReplySignature {
-            timestamp,
-            nonce,
-            signature,
-        }),
-        _ => None,
-    };
     Ok(RawReply {
         status: status as u16,
         body,
-        signature,
+        signature: [
+            header("ttpay-timestamp"),
+            header("ttpay-nonce"),
+            header("ttpay-signature"),
+        ],
         retry_after: header("retry-after"),
     })
 }
@@ -141,7 +142,7 @@ enum BodyError {
 /// fast path: one promise, no per-chunk copies); otherwise chunk by chunk, stopping (and
 /// cancelling the stream) past `max_bytes`, so a hostile 10 MB reply costs at most `max_bytes`.
 async fn read_body(
-    response: &Response,
+    response: &JsValue,
     max_bytes: u32,
     length_known: bool,
     race: &impl Fn(Promise) -> JsFuture,
@@ -151,34 +152,46 @@ async fn read_body(
     let streamed = if length_known {
         None
     } else {
-        get(&stream, "getReader").dyn_into::<Function>().ok()
+        method(&stream, "getReader")
     };
     let Some(get_reader) = streamed else {
         // A known length, or no stream (a null body, an injected fetch's own object): one read.
         if stream.is_null() && get(response, "arrayBuffer").is_undefined() {
             return Ok(Vec::new());
         }
-        let buffer = response.array_buffer().map_err(BodyError::Js)?;
-        let bytes = Uint8Array::new(&race(buffer).await.map_err(BodyError::Js)?);
+        let array_buffer = method(response, "arrayBuffer")
+            .ok_or_else(|| BodyError::Js(JsValue::from_str("the reply has no arrayBuffer()")))?;
+        let buffer = array_buffer.call0(response).map_err(BodyError::Js)?;
+        let buffer = promise_resolve(&buffer).map_err(BodyError::Js)?;
+        let bytes =
+            new_bytes(&race(buffer).await.map_err(BodyError::Js)?).map_err(BodyError::Js)?;
         if bytes.length() as usize > limit {
             return Err(BodyError::TooLarge);
         }
         return Ok(bytes.to_vec());
     };
     let reader = get_reader.call0(&stream).map_err(BodyError::Js)?;
-    let read = get(&reader, "read")
-        .dyn_into::<Function>()
-        .map_err(BodyError::Js)?;
+    let read = method(&reader, "read")
+        .ok_or_else(|| BodyError::Js(JsValue::from_str("the body reader has no read()")))?;
     let mut out = Vec::new();
     loop {
         let next = read.call0(&reader).map_err(BodyError::Js)?;
-        let chunk = race(Promise::resolve(&next)).await.map_err(BodyError::Js)?;
+        let next = promise_resolve(&next).map_err(BodyError::Js)?;
+        let chunk = race(next).await.map_err(BodyError::Js)?;
         if get(&chunk, "done").is_truthy() {
             return Ok(out);
         }
-        let value: Uint8Array = get(&chunk, "value").dyn_into().map_err(BodyError::Js)?;
+        // `isView` first: it never runs a Proxy trap, and a real view's prototype walk cannot throw.
+        let value = get(&chunk, "value");
+        let value: Uint8Array = if ArrayBuffer::is_view(&value) {
+            value.dyn_into().map_err(BodyError::Js)?
+        } else {
+            return Err(BodyError::Js(JsValue::from_str(
+                "a body chunk is not a Uint8Array",
+            )));
+        };
         if out.len() + value.length() as usize > limit {
-            if let Ok(cancel) = get(&reader, "cancel").dyn_into::<Function>() {
+            if let Some(cancel) = method(&reader, "cancel") {
                 settle_quietly(cancel.call0(&reader));
             }
             return Err(BodyError::TooLarge);
@@ -191,19 +204,10 @@ async fn read_body(
     }
 }
 
-fn cancel_body(response: &Response) {
+fn cancel_body(response: &JsValue) {
     let stream = get(response, "body");
-    if let Ok(cancel) = get(&stream, "cancel").dyn_into::<Function>() {
+    if let Some(cancel) = method(&stream, "cancel") {
         settle_quietly(cancel.call0(&stream));
-    }
-}
-
-/// Observes a promise we do not wait for, so its rejection is never "unhandled".
-fn settle_quietly(result: Result<JsValue, JsValue>) {
-    if let Ok(p) = result.and_then(|v| v.dyn_into::<Promise>()) {
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = JsFuture::from(p).await;
-        });
     }
 }
 
@@ -231,11 +235,14 @@ fn call_fetch(fetch: Option<&Function>, url: &str, init: &RequestInit) -> Result
     let global = js_sys::global();
     let (f, this) = match fetch {
         Some(f) => (f.clone(), JsValue::UNDEFINED),
-        None => (get(&global, "fetch").dyn_into::<Function>()?, global.into()),
+        None => (
+            method(&global, "fetch").ok_or_else(|| JsValue::from_str("no global fetch"))?,
+            global.into(),
+        ),
     };
     let pending = f.call2(&this, &JsValue::from_str(url), init)?;
     // An injected fetch may return a plain value or a thenable: normalise to a Promise.
-    Ok(Promise::resolve(&pending))
+    promise_resolve(&pending)
 }
 
 /// A short text for a JavaScript error: its message, and its cause's (Node puts the socket

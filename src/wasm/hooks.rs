@@ -1,14 +1,15 @@
 //! Observability hooks: `onRequest`, `onResponse`, `onRetry`. Payloads carry attempt numbers,
 //! method, URL, status, duration, request id and error kind; the Authorization value is redacted
-//! and the secret is not reachable from anything here. A hook that throws is ignored: watching a
-//! payment must never break it.
+//! and the secret is not reachable from anything here. A hook that throws, or returns a promise
+//! that rejects, is ignored: watching a payment must never break it.
 
 use js_sys::{Function, Object};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::errors::to_js;
-use super::js_input::{keys, raw, type_name};
+use super::js::settle_quietly;
+use super::js_input::{type_name, Fields};
 use crate::core::text::cat;
 use crate::core::{Error, Request};
 
@@ -24,13 +25,14 @@ pub struct Hooks {
 
 impl Hooks {
     pub fn from_js(value: &JsValue) -> Result<Hooks, Error> {
-        let names = keys(value, "hooks", true)?;
-        crate::core::options::check_names(&names, HOOK_NAMES).map_err(|mut e| {
+        let fields = Fields::read(value, "hooks", true)?;
+        let prefixed = |mut e: Error| {
             e.message = cat(&["hooks.", &e.message]);
             e
-        })?;
+        };
+        crate::core::options::check_names(fields.names(), HOOK_NAMES).map_err(prefixed)?;
         let get = |name: &str| -> Result<Option<Function>, Error> {
-            let f = raw(value, name);
+            let f = fields.raw(name).map_err(prefixed)?;
             if f.is_undefined() {
                 return Ok(None);
             }
@@ -51,7 +53,7 @@ impl Hooks {
 
     fn call(f: &Option<Function>, payload: impl FnOnce() -> JsValue) {
         if let Some(f) = f {
-            let _ = f.call1(&JsValue::UNDEFINED, &payload());
+            settle_quietly(f.call1(&JsValue::UNDEFINED, &payload()));
         }
     }
 

@@ -1,46 +1,102 @@
 //! Reading what JavaScript passed into core [`Input`]s: no decisions here beyond "which type".
+//!
+//! Only an object's own properties count (a polluted `Object.prototype.baseUrl` must not redirect
+//! a signed request), every read that can throw goes through a `catch` binding (a revoked Proxy,
+//! a throwing getter or `ownKeys` trap), and a string is measured before it is copied into wasm
+//! memory, so a 128 MB `transactionId` costs a length check, not 128 MB of linear memory.
 
-use js_sys::{Object, Reflect};
+use js_sys::{JsString, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::js::is_array;
+use crate::core::options::MAX_STRING_UNITS;
 use crate::core::text::cat;
 use crate::core::{Error, Input};
 
-/// The own enumerable keys of an options object; `undefined` counts as an empty object when
-/// `optional`. Anything else that is not a plain object is refused, naming `what`.
-pub fn keys(value: &JsValue, what: &str, optional: bool) -> Result<Vec<String>, Error> {
-    if optional && value.is_undefined() {
-        return Ok(Vec::new());
-    }
-    if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
-        return Err(Error::invalid(
-            what,
-            cat(&["must be an object (got ", type_name(value), ")"]),
-        ));
-    }
-    let obj: &Object = value.unchecked_ref();
-    Ok(Object::keys(obj)
-        .iter()
-        .filter_map(|k| k.as_string())
-        .collect())
+/// Option names longer than this are not copied whole: no option is nearly this long.
+const MAX_NAME_UNITS: u32 = 64;
+
+/// An options object as read once: its own string keys, to look fields up in.
+pub struct Fields<'a> {
+    object: &'a JsValue,
+    names: Vec<String>,
 }
 
-/// The raw value of `obj[key]`; a getter that throws counts as a value of the wrong type.
-pub fn raw(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_undefined() {
-        return JsValue::UNDEFINED;
+impl<'a> Fields<'a> {
+    /// The own string keys of `value`; `undefined` counts as an empty object when `optional`.
+    /// Anything else that is not a plain object is refused, naming `what`.
+    pub fn read(value: &'a JsValue, what: &str, optional: bool) -> Result<Fields<'a>, Error> {
+        if optional && value.is_undefined() {
+            return Ok(Fields {
+                object: value,
+                names: Vec::new(),
+            });
+        }
+        let unreadable = |_| Error::invalid(what, "could not be read (a Proxy or getter threw)");
+        let array = is_array(value).map_err(unreadable)?;
+        if !value.is_object() || value.is_function() || array {
+            return Err(Error::invalid(
+                what,
+                cat(&["must be an object (got ", type_name(value), ")"]),
+            ));
+        }
+        let keys = Reflect::own_keys(value.unchecked_ref()).map_err(unreadable)?;
+        let names = keys
+            .iter()
+            .filter_map(|k| k.dyn_into::<JsString>().ok())
+            .map(|k| {
+                if k.length() > MAX_NAME_UNITS {
+                    let head = k.slice(0, MAX_NAME_UNITS).as_string().unwrap_or_default();
+                    cat(&[&head, "…"])
+                } else {
+                    k.as_string().unwrap_or_default()
+                }
+            })
+            .collect();
+        Ok(Fields {
+            object: value,
+            names,
+        })
     }
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::NULL)
-}
 
-pub fn input(obj: &JsValue, key: &str) -> Input {
-    to_input(&raw(obj, key))
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The raw value of the own property `key` (`undefined` when absent); a getter that throws is
+    /// an error naming the field.
+    pub fn raw(&self, key: &str) -> Result<JsValue, Error> {
+        if !self.names.iter().any(|n| n == key) {
+            return Ok(JsValue::UNDEFINED);
+        }
+        Reflect::get(self.object, &JsValue::from_str(key))
+            .map_err(|_| Error::invalid(key, "could not be read (its getter threw)"))
+    }
+
+    /// The own property `key` as an [`Input`]; a getter that throws is [`Input::Unreadable`], so
+    /// the field's refusal says so.
+    pub fn input(&self, key: &str) -> Input {
+        match self.raw(key) {
+            Ok(v) => to_input(&v),
+            Err(_) => Input::Unreadable("could not be read (its getter threw)"),
+        }
+    }
 }
 
 pub fn to_input(v: &JsValue) -> Input {
     if v.is_undefined() {
         Input::Missing
-    } else if let Some(s) = v.as_string() {
+    } else if let Some(js) = v.dyn_ref::<JsString>() {
+        let units = js.length() as usize;
+        if units > MAX_STRING_UNITS {
+            return Input::TooLong(units);
+        }
+        let s = js.as_string().unwrap_or_default();
+        // The copy into wasm replaced each lone surrogate with U+FFFD: a rare character, so the
+        // exact check (one call per code unit) runs only when one is there.
+        if s.contains('\u{FFFD}') && !js.is_valid_utf16() {
+            return Input::Unreadable("must be well-formed Unicode (it has a lone surrogate)");
+        }
         Input::Str(s)
     } else if let Some(n) = v.as_f64() {
         Input::Num(n)
@@ -62,7 +118,7 @@ pub fn type_name(v: &JsValue) -> &'static str {
         "number"
     } else if v.as_bool().is_some() {
         "boolean"
-    } else if js_sys::Array::is_array(v) {
+    } else if is_array(v).unwrap_or(false) {
         "array"
     } else if v.is_bigint() {
         "bigint"

@@ -6,6 +6,7 @@
 mod attempt;
 mod errors;
 mod hooks;
+mod js;
 mod js_input;
 mod limiter;
 mod timers;
@@ -16,22 +17,25 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::AbortSignal;
 
 use crate::core::options::{
     self, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS, ONE_SHOT_EXTRA,
 };
+use crate::core::replay::SeenNonces;
 use crate::core::text::cat;
 use crate::core::{Call, ClientConfig, Error, ErrorKind, Input, Next, RawClientOptions, Reply};
 use errors::{js_error, js_result};
 use hooks::{Hooks, ResponseEvent, RetryEvent};
-use js_input::{input, keys, raw};
+use js_input::Fields;
+use timers::Signal;
 
 thread_local! {
     // The runtime's Web Crypto object; the Node entry passes `node:crypto`'s webcrypto because
     // Node 18 has no global `crypto`.
     static CRYPTO: RefCell<Option<JsValue>> = const { RefCell::new(None) };
     static RANDOM_POOL: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    // Reply nonces verified by any client of this instance: a replay to one client is a replay.
+    static SEEN_NONCES: RefCell<SeenNonces> = const { RefCell::new(SeenNonces::new()) };
 }
 
 #[wasm_bindgen(js_name = __setCrypto)]
@@ -58,20 +62,22 @@ fn prepare(
     inner: &Inner,
     transaction_id: &Input,
     mch_id: &Input,
-    call_options: &JsValue,
-) -> Result<(Call, Option<AbortSignal>), Error> {
-    let mut call = Call::close_order(&inner.config, transaction_id, mch_id)?;
-    call.policy = RawCallOptions {
-        timeout_ms: input(call_options, "timeoutMs"),
-        deadline_ms: input(call_options, "deadlineMs"),
-        max_retries: input(call_options, "maxRetries"),
+    call_options: &Fields<'_>,
+) -> Result<(Call, Option<Signal>), Error> {
+    let call = Call::close_order(&inner.config, transaction_id, mch_id);
+    let policy = RawCallOptions {
+        timeout_ms: call_options.input("timeoutMs"),
+        deadline_ms: call_options.input("deadlineMs"),
+        max_retries: call_options.input("maxRetries"),
     }
-    .apply(call.policy)?;
-    let signal = signal(&raw(call_options, "signal"))?;
+    .apply(inner.config.policy);
+    let signal = call_options.raw("signal").and_then(|s| signal(&s));
+    let (mut call, policy, signal) = options::all_of3(call, policy, signal)?;
+    call.policy = policy;
     Ok((call, signal))
 }
 
-fn start(prepared: Result<(Rc<Inner>, Call, Option<AbortSignal>), Error>) -> Promise {
+fn start(prepared: Result<(Rc<Inner>, Call, Option<Signal>), Error>) -> Promise {
     match prepared {
         Ok((inner, call, signal)) => {
             future_to_promise(async move { inner.run(call, signal).await })
@@ -85,9 +91,9 @@ impl TTPayClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TTPayClient, JsValue> {
         let build = || {
-            let names = keys(&options, "options", false)?;
-            options::check_names(&names, CLIENT_OPTIONS)?;
-            Inner::new(&options)
+            let fields = Fields::read(&options, "options", false)?;
+            let names = options::check_names(fields.names(), CLIENT_OPTIONS);
+            options::all_of(names, Inner::new(&fields))
         };
         build()
             .map(|inner| TTPayClient {
@@ -102,13 +108,15 @@ impl TTPayClient {
     pub fn close_order(&self, params: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();
         start((|| {
-            options::check_names(&keys(&params, "params", true)?, CLOSE_ORDER_PARAMS)?;
-            options::check_names(&keys(&options, "options", true)?, CALL_OPTIONS)?;
+            let params = Fields::read(&params, "params", true)?;
+            let call_options = Fields::read(&options, "options", true)?;
+            options::check_names(params.names(), CLOSE_ORDER_PARAMS)?;
+            options::check_names(call_options.names(), CALL_OPTIONS)?;
             let (call, signal) = prepare(
                 &inner,
-                &input(&params, "transactionId"),
-                &input(&params, "mchId"),
-                &options,
+                &params.input("transactionId"),
+                &params.input("mchId"),
+                &call_options,
             )?;
             Ok((inner, call, signal))
         })())
@@ -154,29 +162,28 @@ pub fn close_order_once(options: JsValue) -> Promise {
             .chain(ONE_SHOT_EXTRA)
             .copied()
             .collect();
-        options::check_names(&keys(&options, "options", false)?, &allowed)?;
-        let inner = Inner::new(&options)?;
+        let fields = Fields::read(&options, "options", false)?;
+        let names = options::check_names(fields.names(), &allowed);
+        let inner = options::all_of(names, Inner::new(&fields))?;
         // One object holds both: its timeoutMs, deadlineMs and maxRetries are already the
         // client's defaults, and its signal is the call's.
         let (call, signal) = prepare(
             &inner,
-            &input(&options, "transactionId"),
+            &fields.input("transactionId"),
             &Input::Missing,
-            &options,
+            &fields,
         )?;
         Ok((Rc::new(inner), call, signal))
     })())
 }
 
-fn signal(value: &JsValue) -> Result<Option<AbortSignal>, Error> {
+fn signal(value: &JsValue) -> Result<Option<Signal>, Error> {
     if value.is_undefined() {
         return Ok(None);
     }
-    value
-        .clone()
-        .dyn_into::<AbortSignal>()
+    Signal::from_js(value)
         .map(Some)
-        .map_err(|_| Error::invalid("signal", "must be an AbortSignal"))
+        .ok_or_else(|| Error::invalid("signal", "must be an AbortSignal"))
 }
 
 fn aborted(call: &Call, reason: JsValue) -> JsValue {
@@ -189,23 +196,46 @@ fn aborted(call: &Call, reason: JsValue) -> JsValue {
 }
 
 impl Inner {
-    fn new(options: &JsValue) -> Result<Inner, Error> {
-        let raw_options = RawClientOptions {
-            app_id: input(options, "appId"),
-            app_secret: input(options, "appSecret"),
-            mch_id: input(options, "mchId"),
-            base_url: input(options, "baseUrl"),
-            timeout_ms: input(options, "timeoutMs"),
-            user_agent: input(options, "userAgent"),
-            timestamp_unit: input(options, "timestampUnit"),
-            max_retries: input(options, "maxRetries"),
-            deadline_ms: input(options, "deadlineMs"),
-            rate_limit_per_second: input(options, "rateLimitPerSecond"),
-            verify_responses: input(options, "verifyResponses"),
-            max_response_bytes: input(options, "maxResponseBytes"),
+    fn new(options: &Fields<'_>) -> Result<Inner, Error> {
+        let mut raw_options = RawClientOptions {
+            app_id: options.input("appId"),
+            app_secret: options.input("appSecret"),
+            mch_id: options.input("mchId"),
+            base_url: options.input("baseUrl"),
+            timeout_ms: options.input("timeoutMs"),
+            user_agent: options.input("userAgent"),
+            timestamp_unit: options.input("timestampUnit"),
+            max_retries: options.input("maxRetries"),
+            deadline_ms: options.input("deadlineMs"),
+            rate_limit_per_second: options.input("rateLimitPerSecond"),
+            verify_responses: options.input("verifyResponses"),
+            max_response_bytes: options.input("maxResponseBytes"),
         };
-        let config = raw_options.validate()?;
-        let fetch = match raw(options, "fetch") {
+        let config = raw_options.validate();
+        // The secret's bytes must not outlive its key expansion in linear memory.
+        raw_options.app_secret.wipe();
+        let fetch = Self::fetch(options);
+        let hooks = options.raw("hooks").and_then(|h| Hooks::from_js(&h));
+        let (config, fetch, hooks) = options::all_of3(config, fetch, hooks)?;
+        let crypto = CRYPTO
+            .with(|c| c.borrow().clone())
+            .or_else(|| Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok())
+            .unwrap_or(JsValue::UNDEFINED);
+        let get_random_values = js::method(&crypto, "getRandomValues").ok_or_else(|| {
+            Error::invalid("crypto", "this runtime has no crypto.getRandomValues")
+        })?;
+        Ok(Inner {
+            config,
+            fetch,
+            hooks,
+            get_random_values,
+            crypto,
+        })
+    }
+
+    /// `options.fetch`, or `None` for the global fetch (looked up at each call).
+    fn fetch(options: &Fields<'_>) -> Result<Option<Function>, Error> {
+        match options.raw("fetch")? {
             f if f.is_undefined() => {
                 if !Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
                     .is_ok_and(|f| f.is_function())
@@ -215,31 +245,13 @@ impl Inner {
                         "this runtime has no global fetch; pass options.fetch",
                     ));
                 }
-                None
+                Ok(None)
             }
-            f => Some(
-                f.dyn_into::<Function>()
-                    .map_err(|_| Error::invalid("fetch", "must be a function"))?,
-            ),
-        };
-        let hooks = Hooks::from_js(&raw(options, "hooks"))?;
-        let crypto = CRYPTO
-            .with(|c| c.borrow().clone())
-            .or_else(|| Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok())
-            .unwrap_or(JsValue::UNDEFINED);
-        let get_random_values = Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-            .ok_or_else(|| {
-                Error::invalid("crypto", "this runtime has no crypto.getRandomValues")
-            })?;
-        Ok(Inner {
-            config,
-            fetch,
-            hooks,
-            get_random_values,
-            crypto,
-        })
+            f => f
+                .dyn_into::<Function>()
+                .map(Some)
+                .map_err(|_| Error::invalid("fetch", "must be a function")),
+        }
     }
 
     /// 16 bytes from the runtime's CSPRNG, drawn from a pool refilled 1 KiB at a time: one call
@@ -264,7 +276,7 @@ impl Inner {
     }
 
     /// The one request pipeline every call goes through.
-    async fn run(&self, mut call: Call, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
+    async fn run(&self, mut call: Call, signal: Option<Signal>) -> Result<JsValue, JsValue> {
         let config = &self.config;
         let now = js_sys::Date::now;
         loop {
@@ -306,14 +318,13 @@ impl Inner {
                     let reply = Reply {
                         status: r.status,
                         body: &r.body,
-                        signature: r.signature.as_ref(),
+                        signature: r.signature_headers(),
                         retry_after: r.retry_after.as_deref(),
                     };
-                    (
-                        call.handle_reply(config, now(), jitter, &reply),
-                        None,
-                        Some(r.status),
-                    )
+                    let next = SEEN_NONCES.with(|seen| {
+                        call.handle_reply(config, now(), jitter, &reply, &mut seen.borrow_mut())
+                    });
+                    (next, None, Some(r.status))
                 }
                 Err((why, cause)) => (
                     call.handle_interrupted(config, now(), jitter, why.clone()),

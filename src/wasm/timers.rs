@@ -1,10 +1,18 @@
-//! A timer and an abort listener armed together, disarmed on drop on every path, and a sleep
+//! A timer and an abort subscription armed together, disarmed on drop on every path, and a sleep
 //! built on them that the caller's signal cuts short.
+//!
+//! The caller's signal gets one `abort` listener however many calls share it: Node warns
+//! (`MaxListenersExceededWarning`) past ten listeners on one signal, and a service that passes
+//! one shutdown signal to every call has far more in flight. Calls subscribe to that listener.
 
-use js_sys::{Function, Promise};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, WeakMap};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
+
+use super::js::{get, method};
 
 #[wasm_bindgen]
 extern "C" {
@@ -15,20 +23,169 @@ extern "C" {
     fn clear_timeout(handle: &JsValue);
 }
 
+/// The caller's `AbortSignal`, checked once: its `aborted` reads as a boolean (the getter throws
+/// for anything that is not a real signal, `Object.create(AbortSignal.prototype)` included) and
+/// it has `addEventListener`. Read only through `catch` bindings, so a polyfill works too.
+#[derive(Clone)]
+pub struct Signal(JsValue);
+
+impl Signal {
+    pub fn from_js(value: &JsValue) -> Option<Signal> {
+        let real = value.is_object()
+            && get(value, "aborted").as_bool().is_some()
+            && method(value, "addEventListener").is_some()
+            && method(value, "removeEventListener").is_some();
+        real.then(|| Signal(value.clone()))
+    }
+
+    pub fn aborted(&self) -> bool {
+        get(&self.0, "aborted").is_truthy()
+    }
+
+    pub fn reason(&self) -> JsValue {
+        get(&self.0, "reason")
+    }
+}
+
+type Subscriber = Rc<dyn Fn()>;
+
+/// One signal being listened to, and the calls that wait on it.
+struct Watched {
+    signal: JsValue,
+    listener: Closure<dyn FnMut()>,
+    subscribers: Vec<(u32, Subscriber)>,
+}
+
+#[derive(Default)]
+struct Registry {
+    /// signal → its slot number here; weak, so a forgotten signal is collected.
+    slots_by_signal: Option<WeakMap>,
+    slots: Vec<Option<Watched>>,
+    next_token: u32,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+}
+
+/// A call's subscription to a signal's abort; unsubscribes on drop.
+struct Subscription {
+    slot: usize,
+    token: u32,
+}
+
+fn fire(slot: usize) {
+    // Copied out first: a subscriber may unsubscribe (or subscribe) while it runs.
+    let subscribers: Vec<Subscriber> = REGISTRY.with(|r| {
+        r.borrow()
+            .slots
+            .get(slot)
+            .and_then(Option::as_ref)
+            .map(|w| w.subscribers.iter().map(|(_, f)| f.clone()).collect())
+            .unwrap_or_default()
+    });
+    for f in subscribers {
+        f();
+    }
+}
+
+/// Subscribes `on_abort` to `signal`'s one listener, adding it on first use. No borrow of the
+/// registry is held while the signal's own code runs (`addEventListener` may be a polyfill's).
+fn subscribe(signal: &Signal, on_abort: Subscriber) -> Option<Subscription> {
+    let key: &js_sys::Object = signal.0.unchecked_ref();
+    let (map, token, known) = REGISTRY.with(|r| {
+        let mut r = r.borrow_mut();
+        let map = r.slots_by_signal.get_or_insert_with(WeakMap::new).clone();
+        let token = r.next_token;
+        r.next_token = r.next_token.wrapping_add(1);
+        let slot = map.get(key).as_f64().map(|n| n as usize);
+        let watched = slot.and_then(|slot| r.slots.get_mut(slot)?.as_mut());
+        match watched {
+            Some(w) => {
+                w.subscribers.push((token, on_abort.clone()));
+                (map, token, slot)
+            }
+            None => (map, token, None),
+        }
+    });
+    if let Some(slot) = known {
+        return Some(Subscription { slot, token });
+    }
+    let slot_of_listener = Rc::new(std::cell::Cell::new(usize::MAX));
+    let listener = {
+        let slot = slot_of_listener.clone();
+        Closure::<dyn FnMut()>::new(move || fire(slot.get()))
+    };
+    let add = method(&signal.0, "addEventListener")?;
+    let abort = JsValue::from_str("abort");
+    add.call2(&signal.0, &abort, listener.as_ref().unchecked_ref())
+        .ok()?;
+    let slot = REGISTRY.with(|r| {
+        let mut r = r.borrow_mut();
+        let watched = Watched {
+            signal: signal.0.clone(),
+            listener,
+            subscribers: vec![(token, on_abort)],
+        };
+        match r.slots.iter().position(Option::is_none) {
+            Some(free) => {
+                if let Some(s) = r.slots.get_mut(free) {
+                    *s = Some(watched);
+                }
+                free
+            }
+            None => {
+                r.slots.push(Some(watched));
+                r.slots.len() - 1
+            }
+        }
+    });
+    slot_of_listener.set(slot);
+    map.set(key, &JsValue::from_f64(slot as f64));
+    Some(Subscription { slot, token })
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let done = REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            let w = r.slots.get_mut(self.slot)?.as_mut()?;
+            w.subscribers.retain(|(t, _)| *t != self.token);
+            if !w.subscribers.is_empty() {
+                return None;
+            }
+            let w = r.slots.get_mut(self.slot)?.take()?;
+            if let Some(map) = &r.slots_by_signal {
+                map.delete(w.signal.unchecked_ref());
+            }
+            Some(w)
+        });
+        // Outside the borrow: removing the listener runs the signal's own code.
+        if let Some(w) = done {
+            if let Some(remove) = method(&w.signal, "removeEventListener") {
+                let _ = remove.call2(
+                    &w.signal,
+                    &JsValue::from_str("abort"),
+                    w.listener.as_ref().unchecked_ref(),
+                );
+            }
+        }
+    }
+}
+
 /// Runs `on_timeout` after `ms`, and `on_abort` when `signal` fires, until dropped.
 pub struct Armed {
     timer: JsValue,
     _on_timeout: Closure<dyn FnMut()>,
-    /// Only when there is a signal to listen to: a closure per attempt is not free.
-    listener: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    _subscription: Option<Subscription>,
 }
 
 impl Armed {
     pub fn new(
         ms: f64,
         on_timeout: impl FnMut() + 'static,
-        signal: Option<&AbortSignal>,
-        on_abort: impl FnMut() + 'static,
+        signal: Option<&Signal>,
+        on_abort: impl Fn() + 'static,
     ) -> Armed {
         let on_timeout = Closure::<dyn FnMut()>::new(on_timeout);
         let delay = if ms.is_finite() {
@@ -37,15 +194,10 @@ impl Armed {
             i32::MAX
         };
         let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), delay);
-        let listener = signal.map(|s| {
-            let on_abort = Closure::<dyn FnMut()>::new(on_abort);
-            let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-            (s.clone(), on_abort)
-        });
         Armed {
             timer,
             _on_timeout: on_timeout,
-            listener,
+            _subscription: signal.and_then(|s| subscribe(s, Rc::new(on_abort))),
         }
     }
 }
@@ -53,10 +205,6 @@ impl Armed {
 impl Drop for Armed {
     fn drop(&mut self) {
         clear_timeout(&self.timer);
-        if let Some((signal, on_abort)) = &self.listener {
-            let _ = signal
-                .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
     }
 }
 
@@ -75,7 +223,7 @@ pub fn deferred() -> (Promise, Function, Function) {
 }
 
 /// Waits `ms`; `Err` with the signal's reason when the caller aborts first.
-pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue> {
+pub async fn sleep(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
     if let Some(s) = signal.filter(|s| s.aborted()) {
         return Err(s.reason());
     }
@@ -93,5 +241,5 @@ pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue>
     JsFuture::from(promise)
         .await
         .map(|_| ())
-        .map_err(|_| signal.map_or(JsValue::UNDEFINED, AbortSignal::reason))
+        .map_err(|_| signal.map_or(JsValue::UNDEFINED, Signal::reason))
 }

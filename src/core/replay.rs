@@ -1,0 +1,76 @@
+//! Reply nonces seen inside the verification window, so a genuinely signed reply captured once
+//! cannot be played back as the answer to another request (PROTOCOL.md, revised decision).
+//!
+//! Bounded memory: a fixed open-addressing table of nonce hashes with their expiry. A nonce is
+//! remembered until its window has passed, unless more than a probe run of live entries share its
+//! slots; then the one closest to expiry gives way. At TTPay's 5 requests per second per app, a
+//! 5-minute window holds 1,500 replies: far below the table's size, so nothing live is evicted.
+
+/// Slots in the table (a power of two); 16 bytes each.
+pub const SLOTS: usize = 4096;
+/// How many neighbouring slots a nonce may occupy.
+const PROBE: usize = 16;
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    hash: u64,
+    /// When the entry stops mattering (ms); 0 marks an empty slot.
+    expires_ms: f64,
+}
+
+/// The set of recently verified reply nonces.
+#[derive(Default)]
+pub struct SeenNonces {
+    slots: Vec<Slot>,
+}
+
+impl SeenNonces {
+    pub const fn new() -> SeenNonces {
+        SeenNonces { slots: Vec::new() }
+    }
+
+    /// Records `nonce`, whose reply is timestamped `ts_ms`; `false` when it was already recorded
+    /// and has not expired (a replay). Entries expire a window after the later of the reply's
+    /// timestamp and `now_ms`, when the timestamp check alone refuses a replay.
+    pub fn insert(&mut self, nonce: &str, ts_ms: f64, now_ms: f64) -> bool {
+        if self.slots.is_empty() {
+            self.slots = vec![Slot::default(); SLOTS];
+        }
+        let hash = fnv1a(nonce.as_bytes());
+        let home = (hash as usize) & (SLOTS - 1);
+        let mut free: Option<usize> = None;
+        let mut oldest = home;
+        let mut oldest_expiry = f64::INFINITY;
+        for i in 0..PROBE {
+            let at = (home + i) & (SLOTS - 1);
+            let Some(slot) = self.slots.get(at) else {
+                continue;
+            };
+            let live = slot.expires_ms > now_ms;
+            if live && slot.hash == hash {
+                return false;
+            }
+            if !live && free.is_none() {
+                free = Some(at);
+            }
+            if slot.expires_ms < oldest_expiry {
+                oldest_expiry = slot.expires_ms;
+                oldest = at;
+            }
+        }
+        if let Some(slot) = self.slots.get_mut(free.unwrap_or(oldest)) {
+            *slot = Slot {
+                hash,
+                expires_ms: ts_ms.max(now_ms) + super::verify::REPLY_WINDOW_MS,
+            };
+        }
+        true
+    }
+}
+
+/// FNV-1a, 64 bits: only verified nonces are recorded, so nobody chooses what collides.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

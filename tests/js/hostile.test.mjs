@@ -1,0 +1,467 @@
+// The client tried as an attacker would, through the built package: a man in the middle between
+// the client and the mock, hostile and odd inputs, a polluted prototype. Each test is one promise
+// of the README: a typed result or a typed error, never a forged success, a hang, an exception
+// that breaks the wasm instance, or a leaked secret.
+import assert from 'node:assert/strict';
+import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { test } from 'node:test';
+import { TTPayClient, TTPayError, closeOrder, diagnostics } from 'ttpay-wasm';
+import {
+  DEMO_APP,
+  assertTTPayError,
+  cannedFetch,
+  clientFor,
+  mockFor,
+  rejection,
+  thrown,
+} from './helpers.mjs';
+
+const VECTORS = JSON.parse(readFileSync(new URL('../../../shared/ttpay/vectors.json', import.meta.url), 'utf8')).vectors;
+
+function sign(secret, text) {
+  const c = createCipheriv('aes-256-ecb', Buffer.from(secret, 'utf8'), null);
+  return Buffer.concat([c.update(Buffer.from(text, 'utf8')), c.final()]).toString('base64');
+}
+
+/** Signed reply headers over `signedText`, as TTPay (who holds the secret) would send them. */
+function signedHeaders(signedText, secret = DEMO_APP.appSecret) {
+  const ts = String(Date.now());
+  const nonce = randomBytes(16).toString('hex');
+  return {
+    'content-type': 'application/json',
+    'ttpay-timestamp': ts,
+    'ttpay-nonce': nonce,
+    'ttpay-signature': sign(secret, `${ts}\n${nonce}\n${signedText}`),
+  };
+}
+
+/**
+ * A man in the middle on 127.0.0.1: forwards each request to `target` and lets `rewrite` change
+ * the reply ({ status, headers, body } in, the same out; `forward` sends a request on).
+ */
+async function mitm(t, target, rewrite) {
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const forward = async () => {
+      const r = await fetch(target + req.url, { method: req.method, headers: req.headers, body: Buffer.concat(chunks) });
+      return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text(), request: Buffer.concat(chunks).toString() };
+    };
+    const out = await rewrite(forward, JSON.parse(Buffer.concat(chunks).toString() || '{}'));
+    const headers = { ...out.headers };
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    res.writeHead(out.status, headers);
+    res.end(out.body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => server.close(r)));
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+// ---- Reply verification cannot be rearranged into a success ----
+
+test("a signed 20005 moved under data of an unsigned code 0 is refused, and the order stays paid", async (t) => {
+  const mock = await mockFor(t);
+  const proxy = await mitm(t, mock.url, async (forward) => {
+    const real = await forward();
+    assert.equal(JSON.parse(real.body).code, 20005, 'the mock answers a paid order with a signed 20005');
+    assert.ok(real.headers['ttpay-signature'], 'signed');
+    const body = `{"code":0,"msg":"success","request_id":"forged","data":${real.body}}`;
+    return { ...real, body };
+  });
+  for (const verifyResponses of ['auto', 'require']) {
+    const err = await rejection(
+      clientFor(mock, { baseUrl: proxy, verifyResponses, maxRetries: 0 }).closeOrder({ transactionId: 'order-2001' }),
+    );
+    assertTTPayError(err, 'signature', { retryable: false, code: 0 });
+    assert.match(err.message, /^the reply claims success \(code 0\).*unverified.*whole TTPay reply/);
+  }
+  assert.equal(mock.order('order-2001').state, 'SUCCESS');
+});
+
+test('a data-only signature for another order is refused; for this order it verifies', async (t) => {
+  const mock = await mockFor(t);
+  let about = 'order-9999';
+  const proxy = await mitm(t, mock.url, async (forward) => {
+    await forward();
+    // What TTPay signs when it signs `data` alone, about the order `about`.
+    const data = `{"transaction_id":"${about}","trade_state":"CLOSED"}`;
+    const body = `{"code":0,"msg":"ok","request_id":"${randomUUID()}","data":${data}}`;
+    return { status: 200, headers: signedHeaders(data), body };
+  });
+  const client = clientFor(mock, { baseUrl: proxy, verifyResponses: 'require', maxRetries: 0 });
+  const err = await rejection(client.closeOrder({ transactionId: 'order-1001' }));
+  assertTTPayError(err, 'signature', { code: 0 });
+  assert.match(err.message, /another order/);
+  about = 'order-1002';
+  const ok = await client.closeOrder({ transactionId: 'order-1002' });
+  assert.equal(ok.verified, true);
+});
+
+test('a genuine reply replayed inside the window is refused as a replay', async (t) => {
+  const mock = await mockFor(t);
+  let captured;
+  const proxy = await mitm(t, mock.url, async (forward) => {
+    if (captured) return captured; // the second request never reaches TTPay
+    captured = await forward();
+    return captured;
+  });
+  const client = clientFor(mock, { baseUrl: proxy, maxRetries: 0 });
+  assert.equal((await client.closeOrder({ transactionId: 'order-1001' })).verified, true);
+  const err = await rejection(client.closeOrder({ transactionId: 'order-1002' }));
+  assertTTPayError(err, 'signature', { code: 0 });
+  assert.match(err.message, /seen before/);
+  assert.equal(mock.order('order-1002').state, 'NOTPAY', 'the replay did not stand in for a close');
+  // Another client of the same instance is not fooled either.
+  const other = await rejection(clientFor(mock, { baseUrl: proxy, maxRetries: 0 }).closeOrder({ transactionId: 'order-1003' }));
+  assertTTPayError(other, 'signature');
+});
+
+test('one or two of the three signature headers stripped: a signature error, not an unsigned success', async (t) => {
+  const mock = await mockFor(t);
+  const names = ['ttpay-timestamp', 'ttpay-nonce', 'ttpay-signature'];
+  const strips = [[0], [1], [2], [0, 1], [0, 2], [1, 2]];
+  let strip;
+  const proxy = await mitm(t, mock.url, async (forward) => {
+    const real = await forward();
+    for (const i of strip) delete real.headers[names[i]];
+    return real;
+  });
+  for (const [n, s] of strips.entries()) {
+    strip = s;
+    const id = ['order-1001', 'order-1002', 'order-1003'][n % 3];
+    const err = await rejection(clientFor(mock, { baseUrl: proxy, maxRetries: 0 }).closeOrder({ transactionId: id }));
+    assertTTPayError(err, 'signature');
+    assert.match(err.message, /incomplete/);
+  }
+  // All three stripped is an unsigned reply, accepted under 'auto' as unverified.
+  strip = [0, 1, 2];
+  const ok = await clientFor(mock, { baseUrl: proxy }).closeOrder({ transactionId: 'order-1001' });
+  assert.equal(ok.verified, false);
+});
+
+test("under 'require', a proxy's unsigned 502 is an http error retried as such", async (t) => {
+  const mock = await mockFor(t);
+  let n = 0;
+  const proxy = await mitm(t, mock.url, async (forward) => {
+    n += 1;
+    if (n === 1) return { status: 502, headers: { 'content-type': 'text/html' }, body: '<h1>502 Bad Gateway</h1>' };
+    return forward();
+  });
+  const once = await rejection(
+    clientFor(mock, { baseUrl: proxy, verifyResponses: 'require', maxRetries: 0 }).closeOrder({ transactionId: 'order-1001' }),
+  );
+  assertTTPayError(once, 'http', { httpStatus: 502, retryable: true });
+  const retried = await clientFor(mock, { baseUrl: proxy, verifyResponses: 'require', maxRetries: 1 }).closeOrder({
+    transactionId: 'order-1001',
+  });
+  assert.deepEqual([retried.verified, retried.attempts], [true, 1]);
+});
+
+test('a mistyped appSecret reads as TTPay’s 103 with what to check, in the first line', async (t) => {
+  const mock = await mockFor(t);
+  const wrong = { appSecret: 'demo-secret-0123456789abcdefghiJ' };
+  const auto = await rejection(clientFor(mock, { ...wrong, maxRetries: 0 }).closeOrder({ transactionId: 'order-1001' }));
+  assertTTPayError(auto, 'api', { code: 103 });
+  assert.match(auto.message.split('\n')[0], /^TTPay refused the request: code 103 \(invalid signature; check appSecret/);
+  const required = await rejection(
+    clientFor(mock, { ...wrong, verifyResponses: 'require', maxRetries: 0 }).closeOrder({ transactionId: 'order-1001' }),
+  );
+  assertTTPayError(required, 'signature', { code: 103 });
+  assert.equal(typeof required.msg, 'string');
+  assert.match(required.message.split('\n')[0], /^TTPay refused the request: code 103 \(invalid signature; check appSecret.*unverified/);
+  assert.equal(mock.order('order-1001').state, 'NOTPAY');
+});
+
+test('every forged-response vector is refused and every response vector verifies, through the package', async (t) => {
+  const realNow = Date.now;
+  t.after(() => {
+    Date.now = realNow;
+  });
+  const run = async (v, transactionId) => {
+    Date.now = () => Number(v.ttpay_timestamp) + 1_000; // the wasm reads the JS clock
+    const fetch = cannedFetch(
+      () =>
+        new Response(v.body, {
+          headers: { 'ttpay-timestamp': v.ttpay_timestamp, 'ttpay-nonce': v.ttpay_nonce, 'ttpay-signature': v.signature },
+        }),
+    );
+    const client = new TTPayClient({
+      appId: 'app',
+      mchId: 'm',
+      appSecret: v.app_secret,
+      fetch,
+      rateLimitPerSecond: null,
+      maxRetries: 0,
+      verifyResponses: 'require',
+    });
+    return client.closeOrder({ transactionId });
+  };
+  const forged = VECTORS.filter((v) => v.kind === 'forged-response');
+  assert.ok(forged.length >= 2);
+  for (const v of forged) {
+    assertTTPayError(await rejection(run(v, v.request_transaction_id)), 'signature', { retryable: false });
+  }
+  // Two response vectors share one TTPay-Nonce: in one process, the second is a replay.
+  const seen = new Set(forged.map((v) => v.ttpay_nonce));
+  for (const v of VECTORS.filter((v) => v.kind === 'response')) {
+    const asked = JSON.parse(v.body).data?.transaction_id ?? 'any-order';
+    if (seen.has(v.ttpay_nonce)) {
+      assert.match((await rejection(run(v, asked))).message, /seen before/, v.name);
+    } else {
+      assert.equal((await run(v, asked)).verified, true, v.name);
+    }
+    seen.add(v.ttpay_nonce);
+  }
+});
+
+// ---- No exception crosses a wasm frame ----
+
+const revoked = () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+};
+const throwing = (trap) => new Proxy({}, { [trap]: () => { throw new Error(`${trap} trap`); } });
+const getterThrows = (field) => Object.defineProperty({}, field, { enumerable: true, get: () => { throw new Error('getter'); } });
+
+test('hostile options, params and call options are rejected TTPayErrors naming the field, never a throw', async (t) => {
+  const mock = await mockFor(t);
+  const client = clientFor(mock);
+  const hostile = [
+    [revoked(), /could not be read/],
+    [throwing('ownKeys'), /could not be read/],
+  ];
+  for (const [value, rule] of hostile) {
+    // The constructor reports by throwing (its documented way), a TTPayError all the same.
+    assert.match(assertTTPayError(thrown(() => new TTPayClient(value)), 'invalid_argument').message, /^options: /);
+    let p;
+    assert.doesNotThrow(() => (p = closeOrder(value)));
+    assert.match(assertTTPayError(await rejection(p), 'invalid_argument').message, /^options: /);
+    assert.doesNotThrow(() => (p = client.closeOrder(value)));
+    assert.match(assertTTPayError(await rejection(p), 'invalid_argument').message, rule);
+    assert.match((await rejection(client.closeOrder({ transactionId: 'order-1001' }, value))).message, /^options: could not be read/);
+  }
+  // A Proxy whose `get` throws has no own keys to read: nothing is read through it.
+  const getTrap = new Proxy({ transactionId: 'order-1001' }, { get: () => { throw new Error('get trap'); } });
+  assertTTPayError(await rejection(client.closeOrder(getTrap)), 'invalid_argument');
+  const tx = assertTTPayError(await rejection(client.closeOrder(getterThrows('transactionId'))), 'invalid_argument');
+  assert.match(tx.message, /^transactionId: could not be read \(its getter threw\)/);
+  const sig = assertTTPayError(
+    await rejection(client.closeOrder({ transactionId: 'order-1001' }, getterThrows('signal'))),
+    'invalid_argument',
+  );
+  assert.match(sig.message, /^signal: could not be read/);
+  const opts = Object.defineProperty({ appId: 'a', mchId: 'm' }, 'appSecret', { enumerable: true, get: () => { throw new Error('x'); } });
+  assert.match(thrown(() => new TTPayClient(opts)).message, /^appSecret: could not be read/);
+  for (const fake of [Object.create(AbortSignal.prototype), { aborted: 'no' }, new EventTarget()]) {
+    const err = assertTTPayError(await rejection(client.closeOrder({ transactionId: 'order-1001' }, { signal: fake })), 'invalid_argument');
+    assert.match(err.message, /^signal: must be an AbortSignal/);
+  }
+  assert.equal(mock.stats().requests, 0, 'nothing reached the server');
+});
+
+test('a method of a freed client rejects with a TTPayError', async (t) => {
+  const mock = await mockFor(t);
+  const client = clientFor(mock);
+  client.free();
+  client.free(); // twice is harmless
+  let p;
+  assert.doesNotThrow(() => (p = client.closeOrder({ transactionId: 'order-1001' })));
+  assert.match(assertTTPayError(await rejection(p), 'invalid_argument').message, /^client: was freed/);
+  assert.deepEqual(JSON.parse(JSON.stringify(client)).appId, DEMO_APP.appId);
+  assert.equal(mock.stats().requests, 0);
+});
+
+test('10,000 rounds of exceptions through every entry point leave the instance working', async (t) => {
+  const mock = await mockFor(t);
+  const client = clientFor(mock, { maxRetries: 0 });
+  const boom = () => { throw new Error('boom'); };
+  const thrower = new TTPayClient({
+    ...DEMO_APP,
+    rateLimitPerSecond: null,
+    maxRetries: 0,
+    fetch: boom,
+    hooks: { onRequest: boom, onResponse: boom, onRetry: boom },
+  });
+  const before = diagnostics().wasmMemoryBytes;
+  for (let i = 0; i < 10_000; i++) {
+    thrown(() => new TTPayClient(revoked()));
+    thrown(() => new TTPayClient(throwing('ownKeys')));
+    await rejection(closeOrder(revoked()));
+    await rejection(client.closeOrder(revoked()));
+    await rejection(client.closeOrder(getterThrows('transactionId')));
+    await rejection(client.closeOrder({ transactionId: 'x' }, throwing('ownKeys')));
+    await rejection(client.closeOrder({ transactionId: 'x' }, { signal: Object.create(AbortSignal.prototype) }));
+    // The injected fetch and all three hooks throw: a network error, the hooks ignored.
+    assertTTPayError(await rejection(thrower.closeOrder({ transactionId: 'x' })), 'network');
+  }
+  const ok = await client.closeOrder({ transactionId: 'order-1001' });
+  assert.equal(ok.verified, true);
+  assert.equal(mock.order('order-1001').state, 'CLOSED');
+  assert.ok(diagnostics().wasmMemoryBytes <= before + 1024 * 1024, 'no growth beyond a page or so');
+});
+
+test('an async hook that rejects is ignored like one that throws', async (t) => {
+  const mock = await mockFor(t);
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => process.off('unhandledRejection', onUnhandled));
+  const reject = async () => {
+    throw new Error('async hook failed');
+  };
+  mock.injectFault({ mode: 'html-502', times: 1 });
+  const client = clientFor(mock, { hooks: { onRequest: reject, onResponse: reject, onRetry: reject } });
+  const ok = await client.closeOrder({ transactionId: 'order-1001' });
+  assert.equal(ok.attempts, 2);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(unhandled, []);
+});
+
+// ---- Inputs ----
+
+test('a transactionId with a lone surrogate is refused, not sent as U+FFFD', async (t) => {
+  const mock = await mockFor(t);
+  for (const id of ['order-\uD800', '\uDC00order', 'a\uDBFF']) {
+    const err = assertTTPayError(await rejection(clientFor(mock).closeOrder({ transactionId: id })), 'invalid_argument');
+    assert.match(err.message, /^transactionId: must be well-formed Unicode/);
+  }
+  // A real U+FFFD, and a well-formed pair, are fine (and unknown to the mock: 12002).
+  for (const id of ['order-\uFFFD', 'order-\uD83D\uDE00']) {
+    assertTTPayError(await rejection(clientFor(mock).closeOrder({ transactionId: id })), 'api', { code: 12002 });
+  }
+});
+
+test('a 128 MB transactionId is refused by its length without growing wasm memory', async (t) => {
+  const mock = await mockFor(t);
+  const client = clientFor(mock);
+  const huge = 'x'.repeat(128 * 1024 * 1024);
+  const before = diagnostics().wasmMemoryBytes;
+  const err = assertTTPayError(await rejection(client.closeOrder({ transactionId: huge })), 'invalid_argument');
+  assert.match(err.message, /^transactionId: must be at most 128 characters \(got 134217728\)/);
+  assertTTPayError(thrown(() => new TTPayClient({ ...DEMO_APP, baseUrl: huge })), 'invalid_argument');
+  assertTTPayError(await rejection(client.closeOrder({ [huge]: 1 })), 'invalid_argument');
+  assert.ok(diagnostics().wasmMemoryBytes - before < 1024 * 1024, `grew by ${diagnostics().wasmMemoryBytes - before}`);
+});
+
+test('a polluted Object.prototype changes neither where the request goes nor what it says', async (t) => {
+  const mock = await mockFor(t);
+  const evil = cannedFetch(() => new Response('{"code":0,"msg":"evil"}'));
+  // (Not `signal`: Node's own fetch reads it from objects of its own, and breaks.)
+  const polluted = { baseUrl: 'http://127.0.0.1:9/evil', fetch: evil, mchId: 'evil-mch', transactionId: 'order-1002', hooks: { onRequest: evil } };
+  for (const [k, v] of Object.entries(polluted)) Object.prototype[k] = v;
+  try {
+    const ok = await clientFor(mock).closeOrder({ transactionId: 'order-1001' });
+    assert.equal(ok.verified, true);
+    assert.equal(mock.order('order-1001').state, 'CLOSED');
+    assert.equal(mock.order('order-1002').state, 'NOTPAY');
+    const sent = JSON.parse(mock.requests().at(-1).body);
+    assert.equal(sent.mch_id, DEMO_APP.mchId);
+    // No own baseUrl: the default, not the prototype's.
+    const seen = cannedFetch(() => new Response('{"code":0,"msg":"ok"}'));
+    await new TTPayClient({ ...DEMO_APP, fetch: seen, rateLimitPerSecond: null }).closeOrder({});
+    assert.equal(seen.calls[0].url, 'https://api.ttpay.io/v1/transaction/close');
+    assert.equal(JSON.parse(seen.calls[0].init.body).transaction_id, undefined);
+    assert.equal(evil.calls.length, 0);
+  } finally {
+    for (const k of Object.keys(polluted)) delete Object.prototype[k];
+  }
+});
+
+test('baseUrl dot segments are refused before signing; plain http only for exact loopback names', () => {
+  for (const baseUrl of ['https://x.example/a/..', 'https://x.example/a/%2e%2E/v1', 'https://x.example/./p', 'https://x.example/%2E']) {
+    const err = assertTTPayError(thrown(() => new TTPayClient({ ...DEMO_APP, baseUrl })), 'invalid_argument');
+    assert.match(err.message, /^baseUrl: must not have `.` or `..` path segments/);
+  }
+  for (const baseUrl of ['http://foo.localhost:8787', 'http://localhost.example', 'http://127.0.0.1.nip.io']) {
+    const err = assertTTPayError(thrown(() => new TTPayClient({ ...DEMO_APP, baseUrl })), 'invalid_argument');
+    assert.match(err.message, /plain http is allowed only for localhost, 127\.0\.0\.0\/8 and \[::1\]/);
+  }
+  for (const baseUrl of ['http://localhost:1', 'http://127.8.9.10', 'http://[::1]:2', 'https://x.example/a..b/...']) {
+    assert.ok(new TTPayClient({ ...DEMO_APP, baseUrl }));
+  }
+});
+
+test("the secret's bytes are not left in wasm linear memory", async (t) => {
+  // The package's ESM glue and initialiser (what the browser, Deno, Bun and Worker entries load),
+  // whose instance exposes its memory to this test.
+  const api = await import('../../pkg/src/api.js');
+  const glue = await import('../../pkg/dist/ttpay_wasm.js');
+  api.setup(new WebAssembly.Module(readFileSync(new URL('../../pkg/dist/ttpay_wasm_bg.wasm', import.meta.url))), globalThis.crypto);
+  const memory = glue.initSync().memory;
+  const mock = await mockFor(t);
+  // Random secrets (the demo one shares '0123456789' with the base64 alphabet in the wasm's data).
+  const secrets = [randomBytes(24).toString('base64'), randomBytes(24).toString('base64'), 'é'.repeat(15) + randomBytes(1).toString('hex')];
+  for (const appSecret of secrets) {
+    const key = Buffer.from(appSecret, 'utf8');
+    assert.equal(key.length, 32);
+    const scan = (when) => {
+      const bytes = Buffer.from(memory.buffer);
+      for (let i = 0; i + 8 <= key.length; i++) {
+        assert.equal(bytes.indexOf(key.subarray(i, i + 8)), -1, `${when}: 8 bytes of the secret (offset ${i}) in wasm memory`);
+      }
+    };
+    const client = new api.TTPayClient({ ...DEMO_APP, appSecret, baseUrl: mock.url, rateLimitPerSecond: null, maxRetries: 0 });
+    scan('right after the client was built');
+    await client.closeOrder({ transactionId: 'order-1001' }).catch(() => {});
+    scan('after a call');
+  }
+});
+
+test('control characters in a server msg are kept in err.msg and escaped in err.message', async () => {
+  const msg = 'order absent\nINFO payment 1001 settled\r\u001b[2K\u2028';
+  const fetch = cannedFetch(() => new Response(JSON.stringify({ code: 12002, msg, request_id: 'r' })));
+  const err = await rejection(
+    new TTPayClient({ ...DEMO_APP, fetch, rateLimitPerSecond: null, maxRetries: 0 }).closeOrder({ transactionId: 'o' }),
+  );
+  assertTTPayError(err, 'api', { code: 12002, msg });
+  assert.ok(!/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(err.message), err.message);
+  assert.match(err.message, /order absent\\u\{0a\}INFO payment/);
+});
+
+test('one AbortSignal shared by many concurrent calls holds one listener and raises no warning', async (t) => {
+  const mock = await mockFor(t);
+  const warnings = [];
+  const onWarning = (w) => warnings.push(w);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const controller = new AbortController();
+  const client = clientFor(mock, { maxRetries: 0 });
+  mock.injectFault({ mode: 'stall-headers', times: 40 });
+  const calls = Array.from({ length: 40 }, (_, i) =>
+    client.closeOrder({ transactionId: `order-${i}` }, { signal: controller.signal, timeoutMs: 30_000 }).catch((e) => e),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+  controller.abort(new Error('shutting down'));
+  const errors = await Promise.all(calls);
+  for (const err of errors) assertTTPayError(err, 'aborted');
+  assert.equal(errors[0].cause.message, 'shutting down');
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'every subscription was removed');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(warnings.map((w) => w.name), []);
+});
+
+test('every bad option is named in one error', () => {
+  const err = assertTTPayError(
+    thrown(() => new TTPayClient({ appId: 42, appSecret: 'short', mchId: '', timeoutMs: -1, bogus: 1 })),
+    'invalid_argument',
+  );
+  for (const field of ['bogus: unknown option', 'appId: must be a string', 'appSecret: must be exactly 32 bytes', 'mchId: must not be empty', 'timeoutMs: must be a positive']) {
+    assert.ok(err.message.includes(field), `${field} in: ${err.message}`);
+  }
+  assert.ok(err.message.startsWith('bogus: '), err.message);
+});
+
+test('TTPayError is what every rejection is, even for inputs no test above thought of', async () => {
+  const odd = [Symbol('s'), 10n, () => {}, new Date(), new Map(), Object.create(null), new String('order')];
+  for (const v of odd) {
+    const err = await rejection(new TTPayClient({ ...DEMO_APP, rateLimitPerSecond: null }).closeOrder({ transactionId: v }));
+    assert.ok(err instanceof TTPayError, String(err));
+  }
+});
