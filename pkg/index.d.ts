@@ -19,7 +19,7 @@ export interface TTPayClientOptions {
   appSecret: string;
   /** Merchant id. */
   mchId: string;
-  /** Default `https://api.ttpay.io`. Plain http only for localhost / 127.0.0.0/8 / [::1]. */
+  /** Default `https://api.ttpay.io`. Plain http only for exactly localhost, 127.0.0.0/8 and [::1]; no `.`/`..` path segments. */
   baseUrl?: string;
   /** Per-attempt limit covering the whole reply including its body. Default 10000. */
   timeoutMs?: number;
@@ -34,7 +34,10 @@ export interface TTPayClientOptions {
   deadlineMs?: number;
   /** Client-side limit per appId, shared by every client in the process. Default 5 (TTPay's); `null` turns it off. */
   rateLimitPerSecond?: number | null;
-  /** `'auto'` (default): verify replies that carry TTPay-Signature; `'require'`: refuse unsigned replies; `'off'`. */
+  /**
+   * `'auto'` (default): verify replies that carry the TTPay-* signature headers (one or two of the
+   * three is a `'signature'` error); `'require'`: also refuse unsigned 2xx replies; `'off'`.
+   */
   verifyResponses?: VerifyResponses;
   /** Replies larger than this are refused without being buffered. Default 1048576. */
   maxResponseBytes?: number;
@@ -79,11 +82,14 @@ export interface RetryEvent {
   url: string;
 }
 
-/** Observability callbacks. They never see the secret; a hook that throws is ignored. */
+/**
+ * Observability callbacks. They never see the secret; a hook that throws, or returns a promise
+ * that rejects, is ignored. The call does not wait for a returned promise.
+ */
 export interface TTPayHooks {
-  onRequest?: (event: RequestEvent) => void;
-  onResponse?: (event: ResponseEvent) => void;
-  onRetry?: (event: RetryEvent) => void;
+  onRequest?: (event: RequestEvent) => void | Promise<unknown>;
+  onResponse?: (event: ResponseEvent) => void | Promise<unknown>;
+  onRetry?: (event: RetryEvent) => void | Promise<unknown>;
 }
 
 export interface CloseOrderParams {
@@ -94,7 +100,10 @@ export interface CloseOrderParams {
 }
 
 export interface CallOptions {
-  /** Aborting it rejects the call with kind `'aborted'`, also during a backoff or rate-limit wait. */
+  /**
+   * Aborting it rejects the call with kind `'aborted'`, also during a backoff or rate-limit wait.
+   * One signal may serve any number of concurrent calls: the client adds one listener to it.
+   */
   signal?: AbortSignal;
   timeoutMs?: number;
   deadlineMs?: number;
@@ -113,12 +122,15 @@ export interface CloseOrderResult {
 }
 
 export class TTPayClient {
-  /** Throws a `TTPayError` of kind `'invalid_argument'` naming the field for bad options. */
+  /** Throws one `TTPayError` of kind `'invalid_argument'` naming every bad option, each as `field: rule`. */
   constructor(options: TTPayClientOptions);
   closeOrder(params?: CloseOrderParams, options?: CallOptions): Promise<CloseOrderResult>;
   /** Identifiers only; never the secret. */
   toJSON(): { appId: string; mchId: string; baseUrl: string };
-  /** Releases the client's wasm memory now rather than at garbage collection. */
+  /**
+   * Releases the client's wasm memory now rather than at garbage collection. Afterwards
+   * `closeOrder` rejects with kind `'invalid_argument'` and `toJSON` still shows the identifiers.
+   */
   free(): void;
 }
 
@@ -146,9 +158,12 @@ export class TTPayError extends Error {
   constructor(init: TTPayErrorInit);
   readonly name: 'TTPayError';
   readonly kind: TTPayErrorKind;
-  /** TTPay's business code, when the reply carried one (always for kind `'api'`). */
+  /**
+   * TTPay's business code, when the reply carried one (always for kind `'api'`). For kind
+   * `'signature'` it is what the reply claimed, unverified.
+   */
   readonly code: number | null;
-  /** TTPay's `msg`, when the reply carried one. */
+  /** TTPay's `msg` as sent (control characters and all; `message` has them escaped). */
   readonly msg: string | null;
   readonly httpStatus: number | null;
   readonly requestId: string | null;

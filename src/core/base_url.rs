@@ -3,7 +3,7 @@
 
 use super::error::Error;
 use super::options::MAX_BASE_URL_CHARS;
-use super::text::{cat, uint};
+use super::text::{cat, char_count, uint};
 
 const FIELD: &str = "baseUrl";
 
@@ -17,7 +17,7 @@ pub struct BaseUrl {
 
 impl BaseUrl {
     pub fn parse(input: &str) -> Result<BaseUrl, Error> {
-        if input.chars().count() > MAX_BASE_URL_CHARS {
+        if char_count(input) > MAX_BASE_URL_CHARS {
             return Err(Error::invalid(
                 FIELD,
                 cat(&[

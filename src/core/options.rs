@@ -5,7 +5,7 @@ use super::base_url::BaseUrl;
 use super::error::{Error, ErrorKind};
 use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
-use super::text::{cat, join, uint};
+use super::text::{cat, char_count, join, uint};
 use super::verify::VerifyMode;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.ttpay.io";
@@ -447,8 +447,7 @@ fn required_string<'a>(field: &str, input: &'a Input) -> Result<&'a str, Error> 
 }
 
 fn bounded(field: &str, s: &str) -> Result<(), Error> {
-    // Characters, counted as the UTF-8 bytes that start one.
-    let chars = s.bytes().filter(|&b| b & 0xC0 != 0x80).count();
+    let chars = char_count(s);
     if chars > MAX_ID_CHARS {
         return Err(Error::invalid(
             field,

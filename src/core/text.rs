@@ -55,6 +55,11 @@ pub fn int(n: i64) -> String {
     }
 }
 
+/// The characters of `s`, counted as the UTF-8 bytes that start one.
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|&b| b & 0xC0 != 0x80).count()
+}
+
 /// `s` safe to put in a one-line message: control characters (and the Unicode line and paragraph
 /// separators) become `\u{…}` escapes, so text a server sent cannot forge log lines.
 pub fn escape_controls(s: &str) -> String {

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { SHIPPED, measure } from '../../scripts/sizes.mjs';
 
 const GOAL_GZIP = 40 * 1024;
-const CEILING_GZIP = 53 * 1024;
+// Raised from 53 KB by the hardening round (52.3 → 56.9 KB): reply binding and the replay table,
+// catch bindings for every JS call, own-property reads, the shared abort listener.
+const CEILING_GZIP = 57.5 * 1024;
 test(`.wasm + JS glue stay under the ${CEILING_GZIP / 1024} KB gzip ceiling`, () => {
   const rows = SHIPPED.map(measure);
   const total = rows.reduce((t, r) => t + r.gzip, 0);
