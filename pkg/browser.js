@@ -1,7 +1,6 @@
-// Browsers (and the default for other ESM hosts): fetch the .wasm beside this file by URL.
-import { setup } from './src/api.js';
+// Browsers, Deno, and any other ESM host: the .wasm travels inside the JavaScript as base64, so a
+// bundler has nothing to copy or serve, and the module compiles without top-level await.
+import wasmBase64 from './dist/ttpay_wasm_base64.js';
+import { bind, compileBase64 } from './dist/api.js';
 
-const response = await fetch(new URL('./dist/ttpay_wasm_bg.wasm', import.meta.url));
-setup(await WebAssembly.compile(await response.arrayBuffer()));
-
-export { TTPayClient, TTPayError, closeOrder, diagnostics } from './src/api.js';
+export const { TTPayClient, TTPayError, TTPayCode, closeOrder, diagnostics } = bind(compileBase64(wasmBase64));

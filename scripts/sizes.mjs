@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
-/** The .wasm, then the JS that every entry loads with it (glue, initialiser, error class). */
-export const SHIPPED = ['pkg/dist/ttpay_wasm_bg.wasm', 'pkg/dist/ttpay_wasm.js', 'pkg/src/api.js', 'pkg/src/error.js'];
+/** The .wasm, then the JS that every ESM entry loads with it (glue, initialiser, error class). */
+export const SHIPPED = ['pkg/dist/ttpay_wasm_bg.wasm', 'pkg/dist/api.js'];
 
 /** Bytes of a repository file: raw, gzip -9, brotli -11. */
 export function measure(file) {

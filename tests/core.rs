@@ -583,3 +583,27 @@ fn the_config_debug_output_never_shows_the_secret() {
         "{shown}"
     );
 }
+
+#[test]
+fn the_packages_code_names_cover_the_codes_table_exactly() {
+    // pkg/src/error.js exports TTPayCode as `NAME: number,` lines; the numbers must be this table's.
+    let js = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pkg/src/error.js"))
+        .expect("pkg/src/error.js");
+    let block = js
+        .split("export const TTPayCode = Object.freeze({")
+        .nth(1)
+        .and_then(|rest| rest.split("});").next())
+        .expect("a TTPayCode object");
+    let mut numbers: Vec<i64> = block
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').split_once(": "))
+        .map(|(name, n)| {
+            assert!(name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{name}");
+            n.parse().unwrap()
+        })
+        .collect();
+    numbers.sort_unstable();
+    let mut table: Vec<i64> = ttpay_wasm::core::codes::CODES.iter().map(|c| c.code).collect();
+    table.sort_unstable();
+    assert_eq!(numbers, table);
+}

@@ -1,5 +1,6 @@
 // The shared initialiser: every runtime entry obtains a WebAssembly.Module its own way and hands
-// it here. Nothing else differs between entries.
+// it to `bind`, which returns the API. Entries export what `bind` returns, so a bundler that drops
+// unused code cannot drop the initialisation (it is what the exports are made of).
 import {
   initSync,
   TTPayClient as WasmClient,
@@ -7,33 +8,16 @@ import {
   __setErrorClass,
   __setCrypto,
 } from '../dist/ttpay_wasm.js';
-import { TTPayError } from './error.js';
+import { TTPayCode, TTPayError } from './error.js';
 
 let exports;
-
-/**
- * @param {WebAssembly.Module} module the compiled ttpay_wasm_bg.wasm
- * @param {{ getRandomValues(a: Uint8Array): Uint8Array } | undefined} crypto Web Crypto, when the
- *   runtime has no global `crypto` (Node 18)
- */
-export function setup(module, crypto) {
-  if (exports !== undefined) return;
-  exports = initSync({ module });
-  __setErrorClass(TTPayError);
-  if (crypto !== undefined) __setCrypto(crypto);
-}
-
-/** Figures about this instance, for leak checks in your own tests. */
-export function diagnostics() {
-  return { wasmMemoryBytes: exports.memory.buffer.byteLength };
-}
 
 /**
  * The client: the wasm object behind a private field. A method of a freed wasm object throws from
  * inside the wasm, and every exception that unwinds through wasm leaks some of its stack; here a
  * call after `free()` is a rejected `TTPayError` instead, and the wasm object is out of reach.
  */
-export class TTPayClient {
+class TTPayClient {
   #client;
   #freed;
 
@@ -63,4 +47,71 @@ export class TTPayClient {
   }
 }
 
-export { TTPayError, closeOrder };
+/** Figures about this instance, for leak checks in your own tests. */
+function diagnostics() {
+  return { wasmMemoryBytes: exports.memory.buffer.byteLength };
+}
+
+const API = Object.freeze({ TTPayClient, TTPayError, TTPayCode, closeOrder, diagnostics });
+
+/**
+ * Initialises the one wasm instance (once) and returns the API.
+ * @param {WebAssembly.Module} module the compiled ttpay_wasm_bg.wasm
+ * @param {{ getRandomValues(a: Uint8Array): Uint8Array }} [crypto] Web Crypto, when the runtime
+ *   has no global `crypto` (Node 18)
+ */
+export function bind(module, crypto) {
+  if (exports === undefined) {
+    exports = initSync({ module });
+    __setErrorClass(TTPayError);
+    if (crypto !== undefined) __setCrypto(crypto);
+  }
+  return API;
+}
+
+const GUIDE = 'see "Bundling" in the ttpay-wasm README';
+
+/** The error for a wasm that could not be had: what was tried, why, and the fix. */
+function loadError(where, cause, fix) {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`ttpay-wasm: could not load its WebAssembly from ${where}: ${why}. ${fix} (${GUIDE})`, { cause });
+}
+
+/** base64 → bytes, in every runtime (Node's entry passes Buffer's faster decoder). */
+function decodeBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * The module from the base64 copy of the .wasm that travels inside the package's JavaScript: no
+ * file to read, no URL to fetch, nothing for a bundler to find or copy. Compiled synchronously
+ * (about 115 KB, far below any engine's main-thread limit), so no top-level await either.
+ */
+export function compileBase64(text, decode = decodeBase64) {
+  try {
+    return new WebAssembly.Module(decode(text));
+  } catch (cause) {
+    throw loadError(
+      'the copy inlined in its JavaScript',
+      cause,
+      'This runtime refuses to compile WebAssembly from bytes: in Cloudflare Workers import ttpay-wasm ' +
+        'with the `workerd` condition (wrangler and @cloudflare/vite-plugin do); in a browser, allow ' +
+        "'wasm-unsafe-eval' in the Content-Security-Policy",
+    );
+  }
+}
+
+/** The module a Worker's bundler made of `import wasm from './dist/ttpay_wasm_bg.wasm'`. */
+export function bundledModule(value, path) {
+  if (value instanceof WebAssembly.Module) return value;
+  const what = typeof value === 'string' ? `a URL string (${value.slice(0, 80)})` : `a ${typeof value}`;
+  throw loadError(
+    path,
+    new TypeError(`the bundler turned it into ${what}, not a WebAssembly.Module`),
+    'Build the Worker with wrangler or @cloudflare/vite-plugin, which bundle .wasm imports as modules ' +
+      '(or a bundler rule that does the same: wrangler type "CompiledWasm")',
+  );
+}
