@@ -598,12 +598,18 @@ fn the_packages_code_names_cover_the_codes_table_exactly() {
         .lines()
         .filter_map(|l| l.trim().trim_end_matches(',').split_once(": "))
         .map(|(name, n)| {
-            assert!(name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{name}");
+            assert!(
+                name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{name}"
+            );
             n.parse().unwrap()
         })
         .collect();
     numbers.sort_unstable();
-    let mut table: Vec<i64> = ttpay_wasm::core::codes::CODES.iter().map(|c| c.code).collect();
+    let mut table: Vec<i64> = ttpay_wasm::core::codes::CODES
+        .iter()
+        .map(|c| c.code)
+        .collect();
     table.sort_unstable();
     assert_eq!(numbers, table);
 }
