@@ -1,4 +1,4 @@
-// Deno: `deno run --allow-net --allow-env --allow-read examples/deno.ts` in a project whose
+// Deno: `deno run --allow-net --allow-env examples/deno.ts` in a project whose
 // package.json depends on ttpay-wasm (or import it as `npm:ttpay-wasm`).
 import { TTPayClient, TTPayError, type CloseOrderResult } from 'ttpay-wasm';
 

@@ -9,8 +9,43 @@ export type TTPayErrorKind =
   | 'invalid_response'
   | 'signature';
 
+// The platform's own types where the project has them (the DOM lib, @types/node, workers-types),
+// structural stand-ins where it has neither: these declarations compile in either project.
+type Global = typeof globalThis;
+
+/** What the client passes as `fetch`'s second argument. */
+export interface TTPayFetchInit {
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+  signal: AbortSignalLike;
+  redirect: 'manual';
+}
+
+/** The part of a `Response` the client reads. */
+export interface ResponseLike {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: unknown;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** The part of an `AbortSignal` the client uses. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** The platform's `AbortSignal` when the project has one; {@link AbortSignalLike} otherwise. */
+export type TTPayAbortSignal = Global extends { AbortSignal: { prototype: infer S } } ? S : AbortSignalLike;
+
+type PlatformFetchInit = Global extends { fetch: (input: never, init?: infer I) => unknown } ? NonNullable<I> : TTPayFetchInit;
+type PlatformResponse = Global extends { Response: { prototype: infer R } } ? R : ResponseLike;
+
 /** A `fetch` the client can use instead of the global one (for proxies, tests, tracing). */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+export type FetchLike = (input: string, init: PlatformFetchInit) => Promise<PlatformResponse | ResponseLike>;
 
 export interface TTPayClientOptions {
   /** APP_ID from the TTPay merchant back office. */
@@ -104,7 +139,7 @@ export interface CallOptions {
    * Aborting it rejects the call with kind `'aborted'`, also during a backoff or rate-limit wait.
    * One signal may serve any number of concurrent calls: the client adds one listener to it.
    */
-  signal?: AbortSignal;
+  signal?: TTPayAbortSignal;
   timeoutMs?: number;
   deadlineMs?: number;
   maxRetries?: number;
@@ -136,7 +171,7 @@ export class TTPayClient {
 
 export type OneShotCloseOrderOptions = TTPayClientOptions & {
   transactionId?: string;
-  signal?: AbortSignal;
+  signal?: TTPayAbortSignal;
 };
 
 /** Builds a client, closes one order, and lets the client go: for scripts. */
@@ -154,8 +189,30 @@ export interface TTPayErrorInit {
   cause?: unknown;
 }
 
-export class TTPayError extends Error {
-  constructor(init: TTPayErrorInit);
+/** TTPay's business codes by name (TTPay's error-code page); see the README, "Errors". */
+export declare const TTPayCode: {
+  readonly SUCCESS: 0;
+  readonly PARAMETER_ERROR: 100;
+  readonly INVALID_SIGNATURE: 103;
+  readonly SIGNATURE_EXPIRED: 104;
+  readonly OPERATION_FAILED: 11000;
+  readonly TOO_FREQUENT: 11001;
+  readonly MISSING_PARAMETER: 11003;
+  readonly DATA_EXISTS: 12001;
+  readonly DATA_ABSENT: 12002;
+  readonly DATA_EMPTY: 12003;
+  readonly APP_ABSENT: 20000;
+  readonly APP_DISABLED: 20001;
+  readonly BALANCE_TOO_LOW: 20002;
+  readonly QUOTA_TOO_LOW: 20003;
+  readonly FREQUENCY_LIMITED: 20004;
+  readonly INVALID_PARAMETER: 20005;
+};
+
+/** A documented business code; TTPay may send others, which are kept as they came. */
+export type TTPayCode = (typeof TTPayCode)[keyof typeof TTPayCode];
+
+interface TTPayErrorFields extends Error {
   readonly name: 'TTPayError';
   readonly kind: TTPayErrorKind;
   /**
@@ -184,6 +241,29 @@ export class TTPayError extends Error {
     attempts: number;
   };
 }
+
+/** TTPay answered `code != 0`: `code`, `msg` and `httpStatus` are always there. */
+export interface TTPayApiError extends TTPayErrorFields {
+  readonly kind: 'api';
+  readonly code: TTPayCode | (number & {});
+  readonly msg: string;
+  readonly httpStatus: number;
+}
+
+/** Every other kind. */
+export interface TTPayOtherError extends TTPayErrorFields {
+  readonly kind: Exclude<TTPayErrorKind, 'api'>;
+}
+
+/**
+ * The one error class every failure is an instance of. A union by `kind`, so that
+ * `if (err instanceof TTPayError && err.kind === 'api')` narrows `err.code` to a number.
+ */
+export type TTPayError = TTPayApiError | TTPayOtherError;
+export declare const TTPayError: {
+  new (init: TTPayErrorInit): TTPayError;
+  readonly prototype: TTPayError;
+};
 
 /** Figures about the wasm instance, for leak checks in your own tests. */
 export function diagnostics(): { wasmMemoryBytes: number };

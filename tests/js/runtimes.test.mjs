@@ -93,7 +93,7 @@ describe('Node.js', () => {
 });
 
 test('Deno', async () => {
-  const out = await run(bin('deno'), ['run', '--quiet', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', 'deno.ts'], {
+  const out = await run(bin('deno'), ['run', '--quiet', '--allow-net=127.0.0.1', '--allow-env', 'deno.ts'], {
     cwd: consumer,
     env: { ...env(), TTPAY_ORDER: 'order-deno', DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(consumer, '.deno') },
   });
@@ -142,6 +142,8 @@ test('Cloudflare Worker (workerd via Miniflare), bundled by wrangler', async () 
 test('a strict TypeScript consumer compiles, and misuse does not', async () => {
   cpSync(join(root, 'tests/typescript'), join(consumer, 'ts'), { recursive: true });
   await run(bin('tsc'), ['--noEmit', '-p', join(consumer, 'ts', 'tsconfig.json')], { cwd: consumer });
+  // And in a project with neither the DOM lib nor @types/node.
+  await run(bin('tsc'), ['--noEmit', '-p', join(consumer, 'ts', 'tsconfig.nodom.json')], { cwd: consumer });
 });
 
 test('publint and arethetypeswrong find nothing wrong with the packed package', async () => {

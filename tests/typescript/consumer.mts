@@ -2,6 +2,7 @@
 // compile (tsc fails if the line below it compiles after all).
 import {
   TTPayClient,
+  TTPayCode,
   TTPayError,
   closeOrder,
   diagnostics,
@@ -49,7 +50,14 @@ export async function use(): Promise<number> {
       const kind: TTPayErrorKind = err.kind;
       const code: number | null = err.code;
       const name: 'TTPayError' = err.name;
-      if (err.kind === 'api' && err.code === 20005) return 1;
+      if (err.kind === 'api') {
+        // Narrowed by kind: an api error always has a number code, a msg and a status.
+        const apiCode: number = err.code;
+        const apiMsg: string = err.msg;
+        const status: number = err.httpStatus;
+        if (apiCode === TTPayCode.INVALID_PARAMETER) return 1;
+        void [apiMsg, status];
+      }
       void [kind, code, name, err.msg, err.httpStatus, err.requestId, err.retryable, err.attempts, err.toJSON().kind];
     }
   }
@@ -73,6 +81,15 @@ new TTPayClient({ ...options, timestampUnit: 'ns' });
 export function kinds(err: TTPayError): void {
   // @ts-expect-error 'timed_out' is not a kind
   if (err.kind === 'timed_out') return;
+  if (err.kind === 'network') {
+    // @ts-expect-error outside kind 'api', code may be null
+    const code: number = err.code;
+    void code;
+  }
+  // @ts-expect-error TTPayCode is read-only
+  TTPayCode.DATA_ABSENT = 1;
+  const absent: 12002 = TTPayCode.DATA_ABSENT;
+  void absent;
 }
 
 export async function wrongTypes(client: TTPayClient): Promise<void> {
