@@ -69,6 +69,23 @@ export function bind(module, crypto) {
   return API;
 }
 
+// The package version (set when scripts/build.sh bundles this file), so two versions of
+// ttpay-wasm in one process never share an instance.
+const INSTANCE = Symbol.for(`ttpay-wasm@${typeof TTPAY_VERSION === 'string' ? TTPAY_VERSION : 'source'}`);
+
+/**
+ * `bind` for entries that a process may load twice, once per module system (Node's `import` and
+ * `require` builds): the first to load initialises, the second reuses its API, and its module is
+ * never compiled.
+ */
+export function bindShared(compile, crypto) {
+  const existing = globalThis[INSTANCE];
+  if (existing !== undefined) return existing;
+  const api = bind(compile(), crypto);
+  Object.defineProperty(globalThis, INSTANCE, { value: api });
+  return api;
+}
+
 const GUIDE = 'see "Bundling" in the ttpay-wasm README';
 
 /** The error for a wasm that could not be had: what was tried, why, and the fix. */

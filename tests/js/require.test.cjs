@@ -5,7 +5,7 @@ const { test } = require('node:test');
 const { TTPayClient, TTPayError, closeOrder } = require('ttpay-wasm');
 
 test('require() closes an order and rejects with the shared TTPayError', async (t) => {
-  const { startMockServer, DEMO_APP } = await import('ttpay-wasm/mock');
+  const { startMockServer, DEMO_APP } = require('ttpay-wasm/mock');
   const mock = await startMockServer({ lifetimeMs: 60_000 });
   t.after(() => mock.close());
   const client = new TTPayClient({ ...DEMO_APP, baseUrl: mock.url });
