@@ -21,7 +21,10 @@ const MOUNTS = [
   ['/', join(root, 'www')],
 ];
 
-/** The file under `dir` that `rest` names, or null when it would leave `dir`. */
+/**
+ * The file under `dir` that `rest` names, or null when it would leave `dir`. The mock has already
+ * answered 400 to a path whose escapes do not decode, so decodeURIComponent cannot throw here.
+ */
 function inside(dir, rest) {
   const path = normalize(join(dir, decodeURIComponent(rest)));
   return path === dir || path.startsWith(dir + sep) ? path : null;
@@ -48,11 +51,17 @@ function serveStatic(req, res, url) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
     },
-  );
+  )
+    // Outside the mock's guard: a throw here would be an unhandled rejection, which ends the process.
+    .catch(() => res.destroy());
   return true;
 }
 
-/** Starts the mock with the demo page on `host:port`. */
+/**
+ * Starts the mock with the demo page on `host:port`. It stays up on a fixed port while a browser
+ * is open, so it answers only a loopback Host (a page of another site that rebinds its name to
+ * 127.0.0.1 is refused with 421); the mock refuses cross-origin writes to /_mock/faults.
+ */
 export function startDemoServer(options = {}) {
-  return startMockServer({ host: '127.0.0.1', ...options, handle: serveStatic });
+  return startMockServer({ host: '127.0.0.1', ...options, loopbackOnly: true, handle: serveStatic });
 }

@@ -4,29 +4,35 @@ import { TTPayClient, TTPayError } from '/pkg/browser.js';
 
 const $ = (sel) => document.querySelector(sel);
 const creds = $('#creds');
-let lastRequest = null;
 let secret = '';
 
 /** Never shows the secret, whatever a bug elsewhere might pass in. */
 const safe = (text) => (secret ? String(text).split(secret).join('[redacted]') : String(text));
 
-/** Records what is sent, then sends it: the Authorization (with its signature) is visible, the secret never travels. */
-function recordingFetch(url, init) {
-  const headers = {};
-  new Headers(init.headers).forEach((v, k) => (headers[k] = v));
-  lastRequest = { method: init.method, url, headers, body: init.body };
-  return fetch(url, init);
-}
-
-function client() {
+/**
+ * A client for one call, whose fetch records what it sends into `sent`: the Authorization (with
+ * its signature) is visible, the secret never travels. One record per call, so a slow call cannot
+ * show a later call's request.
+ */
+function client(sent) {
   const form = Object.fromEntries(new FormData(creds));
   secret = form.appSecret;
+  const recordingFetch = (url, init) => {
+    const headers = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    sent.request = { method: init.method, url, headers, body: init.body };
+    return fetch(url, init);
+  };
   return new TTPayClient({ ...form, rateLimitPerSecond: null, maxRetries: 0, fetch: recordingFetch });
 }
 
-function renderRequest() {
-  if (!lastRequest) return;
-  const { method, url, headers, body } = lastRequest;
+/** Shows the request as sent, or says none was: a call refused before sending must not leave the previous one shown. */
+function renderRequest(request) {
+  if (!request) {
+    $('#request').textContent = '— nothing was sent';
+    return;
+  }
+  const { method, url, headers, body } = request;
   const lines = [`${method} ${url}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', body];
   $('#request').textContent = safe(lines.join('\n'));
 }
@@ -77,10 +83,10 @@ async function refreshOrders() {
 }
 
 async function closeOrder(transactionId) {
-  lastRequest = null;
+  const sent = { request: null };
   const started = performance.now();
   try {
-    const r = await client().closeOrder({ transactionId });
+    const r = await client(sent).closeOrder({ transactionId });
     $('#latency').textContent = `· ${Math.round(performance.now() - started)} ms`;
     renderOutcome('ok', `Closed ${transactionId}`, {
       code: r.code, msg: r.msg, requestId: r.requestId, httpStatus: r.httpStatus, attempts: r.attempts, verified: r.verified,
@@ -93,7 +99,7 @@ async function closeOrder(transactionId) {
       retryable: err.retryable, attempts: err.attempts, message: err.message,
     });
   }
-  renderRequest();
+  renderRequest(sent.request);
   await refreshOrders();
 }
 

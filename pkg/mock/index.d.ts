@@ -59,7 +59,10 @@ export type FaultMode =
 
 export interface Fault {
   mode: FaultMode;
-  /** How many requests it affects; default 1, `Infinity` (or -1 over HTTP) until the mock stops. */
+  /**
+   * How many requests it affects: an integer ≥ 1 (default 1), or -1 (or `Infinity`) until the
+   * mock stops. Anything else throws a RangeError or TypeError naming `times` (400 over HTTP).
+   */
   times?: number;
   /** Only requests for this order; default: the next requests, whatever their order. */
   transactionId?: string;
@@ -78,6 +81,11 @@ export interface MockServerOptions {
   timestampWindowMs?: number;
   /** Stop by itself after this many milliseconds; 0 (default) never. */
   lifetimeMs?: number;
+  /**
+   * Answer 421 to any request whose Host is not localhost, 127.0.0.0/8 or [::1] (any port):
+   * DNS-rebinding protection for a mock left running on a fixed port. Default false.
+   */
+  loopbackOnly?: boolean;
   onRequest?: (request: MockRequest) => void;
   /** Serves anything outside the API and `/_mock/` (a demo page, say); return true when handled. */
   handle?: (req: MockIncoming, res: MockOutgoing, url: URL) => boolean;
@@ -94,7 +102,10 @@ export interface MockServer {
   stats(): { requests: number; apiRequests: number; faults: number };
   /** The last 100 requests, as received. */
   requests(): MockRequest[];
-  /** Makes the mock misbehave; also `POST /_mock/faults` with the same JSON. */
+  /**
+   * Makes the mock misbehave; also `POST /_mock/faults` with the same JSON (refused with 403 when
+   * a browser sends it from another origin). Throws a TypeError or RangeError naming the field.
+   */
   injectFault(fault: Fault): void;
   close(): Promise<void>;
 }

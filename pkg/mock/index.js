@@ -1,7 +1,7 @@
 // An offline TTPay server for integration tests: the server side of the wire protocol, written
 // with node:http and node:crypto only. It shares no code with the client (it never loads the
 // wasm), so a client that signs wrongly fails against it just as it would against TTPay.
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
@@ -48,6 +48,41 @@ export const FAULT_MODES = Object.freeze([
 const AUTH_RE =
   /^TTPAY-AES-256-ECB app_id=([^,\s=]+),mch_id=([^,\s=]+),nonce_str=([0-9A-Za-z]{32}),timestamp=(\d{10}|\d{13}),signature=([A-Za-z0-9+/]+={0,2})$/;
 const MAX_BODY = 64 * 1024;
+// A Host header naming this machine's loopback: localhost, 127.0.0.0/8 or [::1], any port. A page
+// that rebinds its own name to 127.0.0.1 still sends its own name here, so it fails this test.
+const LOOPBACK_HOST_RE = /^(?:localhost|127(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}|\[::1\])(?::\d{1,5})?$/i;
+
+const kind = (v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/** Why a fault description is refused, or undefined; the message starts with the field's name. */
+function faultError(fault) {
+  if (kind(fault) !== 'object') return new TypeError(`fault: must be an object { mode, times?, transactionId? } (got ${kind(fault)})`);
+  const { mode, times = 1, transactionId } = fault;
+  if (typeof mode !== 'string' || !FAULT_MODES.includes(mode)) {
+    const got = typeof mode === 'string' ? JSON.stringify(mode) : kind(mode);
+    return new TypeError(`mode: unknown fault mode ${got}; one of ${FAULT_MODES.join(', ')}`);
+  }
+  // Counted down per request, 0 or 1.5 or "2" would fire once, twice or forever: refused instead.
+  if (typeof times !== 'number') return new TypeError(`times: must be a number (got ${kind(times)})`);
+  if (!(Number.isInteger(times) && times >= 1) && times !== -1 && times !== Infinity) {
+    return new RangeError(`times: must be an integer ≥ 1, or -1 for always (got ${times})`);
+  }
+  if (transactionId !== undefined && typeof transactionId !== 'string') {
+    return new TypeError(`transactionId: must be a string (got ${kind(transactionId)})`);
+  }
+  return undefined;
+}
+
+/**
+ * A write from a page of another origin (cross-site request forgery): a plain POST needs no CORS
+ * preflight, so without this any web page could inject faults. Clients outside a browser send
+ * neither header and pass.
+ */
+function crossOriginWrite(req) {
+  if (req.headers['sec-fetch-site'] === 'cross-site') return true;
+  const origin = req.headers.origin;
+  return origin !== undefined && origin.toLowerCase() !== `http://${req.headers.host ?? ''}`.toLowerCase();
+}
 
 function aes(mode, secret, data) {
   const key = Buffer.from(secret, 'utf8');
@@ -63,6 +98,8 @@ function aes(mode, secret, data) {
  * @param {number} [options.clockOffsetMs] added to the mock's clock (simulates skew)
  * @param {number} [options.timestampWindowMs] how far a request timestamp may be from now (±)
  * @param {number} [options.lifetimeMs] stop by itself after this long (tests); 0 = never
+ * @param {boolean} [options.loopbackOnly] answer 421 to a Host that is not localhost, 127.0.0.0/8
+ *   or [::1] (DNS-rebinding protection, for a mock left running on a fixed port: the demo)
  */
 export async function startMockServer(options = {}) {
   const {
@@ -75,6 +112,7 @@ export async function startMockServer(options = {}) {
     lifetimeMs = 0,
     onRequest,
     faults = {},
+    loopbackOnly = false,
   } = options;
   const appsById = new Map(apps.map((a) => [a.appId, { ...a }]));
   const state = new Map(orders.map((o) => [o.transactionId, { ...o, closedCount: 0 }]));
@@ -85,9 +123,11 @@ export async function startMockServer(options = {}) {
   const stalled = new Set();
   const pendingFaults = []; // { mode, times, transactionId? }, first match wins
 
-  function injectFault({ mode, times = 1, transactionId } = {}) {
-    if (!FAULT_MODES.includes(mode)) throw new TypeError(`unknown fault mode: ${mode}`);
-    pendingFaults.push({ mode, times: times < 0 ? Infinity : times, transactionId });
+  function injectFault(fault = {}) {
+    const err = faultError(fault);
+    if (err) throw err;
+    const { mode, times = 1, transactionId } = fault;
+    pendingFaults.push({ mode, times: times === -1 ? Infinity : times, transactionId });
   }
   for (const [transactionId, f] of Object.entries(faults)) {
     injectFault(typeof f === 'string' ? { mode: f, transactionId, times: Infinity } : { ...f, transactionId });
@@ -300,35 +340,97 @@ export async function startMockServer(options = {}) {
     }
   }
 
+  /** Answers before routing, with a short reason; the connection is closed, its body unread. */
+  function refuse(res, status, error) {
+    res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ error }));
+  }
+
+  /**
+   * Runs one step of a request. A throw (a bug here, or a throwing `onRequest` or `handle`) is
+   * reported and answers 500, instead of escaping as an uncaught exception that ends the process.
+   */
+  function guarded(req, res, step) {
+    try {
+      step();
+    } catch (err) {
+      console.error(`ttpay-wasm/mock: a ${req.method} request failed:`, err);
+      try {
+        if (res.headersSent) res.destroy();
+        else refuse(res, 500, 'internal error in the mock');
+      } catch {
+        res.destroy();
+      }
+    }
+  }
+
+  /** The request's URL, or the status and reason it is refused with before its body is read. */
+  function screen(req) {
+    // node keeps the first of two Host headers; a proxy in front might keep the other (RFC 9112: 400).
+    if (req.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'host').length > 1) {
+      return { status: 400, error: 'more than one Host header' };
+    }
+    if (loopbackOnly && !LOOPBACK_HOST_RE.test(req.headers.host ?? '')) {
+      return { status: 421, error: 'Host must name this machine: localhost, 127.0.0.1 or [::1]' };
+    }
+    let url;
+    try {
+      url = new URL(req.url, 'http://mock'); // `//[` or `http://[` parse as a request target but not as a URL
+    } catch {
+      return { status: 400, error: 'the request target is not a URL' };
+    }
+    try {
+      decodeURIComponent(url.pathname); // routes may decode it: a bad escape is refused once, here
+    } catch {
+      return { status: 400, error: 'malformed percent-escape in the path' };
+    }
+    return { url };
+  }
+
+  function route(req, res, url, raw) {
+    const entry = { method: req.method, url: req.url, headers: { ...req.headers }, body: raw.toString('utf8') };
+    log.push(entry);
+    if (log.length > 100) log.shift();
+    onRequest?.(entry);
+    if (url.pathname.startsWith('/_mock/') && req.method === 'GET') return handleControl(req, res, url);
+    if (url.pathname === '/_mock/faults' && req.method === 'POST') {
+      if (crossOriginWrite(req)) return refuse(res, 403, 'cross-origin write refused');
+      return handleFaultControl(res, raw);
+    }
+    if (url.pathname === CLOSE_PATH) {
+      if (req.method !== 'POST') return reply(res, 405, { code: 100, msg: 'method not allowed' });
+      return handleClose(req, res, raw);
+    }
+    if (options.handle?.(req, res, url)) return;
+    return reply(res, 404, { code: 100, msg: 'not found' });
+  }
+
   const server = createServer((req, res) => {
     stats.requests += 1;
     res.on('error', () => {}); // a client that hung up mid-reply is not the mock's failure
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+    guarded(req, res, () => {
+      const { url, status, error } = screen(req);
+      if (!url) return refuse(res, status, error);
+      const chunks = [];
+      let size = 0;
+      req.on('data', (c) => {
+        size += c.length;
+        if (size > MAX_BODY) {
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => guarded(req, res, () => route(req, res, url, Buffer.concat(chunks))));
     });
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const entry = { method: req.method, url: req.url, headers: { ...req.headers }, body: raw.toString('utf8') };
-      log.push(entry);
-      if (log.length > 100) log.shift();
-      onRequest?.(entry);
-      const url = new URL(req.url, 'http://mock');
-      if (url.pathname.startsWith('/_mock/') && req.method === 'GET') return handleControl(req, res, url);
-      if (url.pathname === '/_mock/faults' && req.method === 'POST') return handleFaultControl(res, raw);
-      if (url.pathname === CLOSE_PATH) {
-        if (req.method !== 'POST') return reply(res, 405, { code: 100, msg: 'method not allowed' });
-        return handleClose(req, res, raw);
-      }
-      if (options.handle?.(req, res, url)) return;
-      return reply(res, 404, { code: 100, msg: 'not found' });
-    });
+  });
+  // What node:http cannot parse (a bad request line, oversized headers) never reaches the handler:
+  // answered here as node would by default, the socket's error handled rather than rethrown, and
+  // the socket destroyed once the answer is out (no parser is left to time an idle client out).
+  server.on('clientError', (err, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
   });
 
   const sockets = new Set();
@@ -340,6 +442,9 @@ export async function startMockServer(options = {}) {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
+  // After listening, a server error is a failed accept() (too many open files, say): reported,
+  // not fatal, and the server goes on accepting.
+  server.on('error', (err) => console.error('ttpay-wasm/mock:', err));
   const address = server.address();
   let timer;
   const close = () =>
