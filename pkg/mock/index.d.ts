@@ -33,6 +33,13 @@ export interface MockIncoming {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** The parts of the request's parsed `URL` a `handle` callback gets to rely on. */
+export interface MockUrl {
+  readonly pathname: string;
+  readonly search: string;
+  readonly searchParams: { get(name: string): string | null };
+}
+
 /** The parts of node:http's ServerResponse a `handle` callback gets to rely on. */
 export interface MockOutgoing {
   writeHead(status: number, headers?: Record<string, string | number>): unknown;
@@ -88,7 +95,7 @@ export interface MockServerOptions {
   loopbackOnly?: boolean;
   onRequest?: (request: MockRequest) => void;
   /** Serves anything outside the API and `/_mock/` (a demo page, say); return true when handled. */
-  handle?: (req: MockIncoming, res: MockOutgoing, url: URL) => boolean;
+  handle?: (req: MockIncoming, res: MockOutgoing, url: MockUrl) => boolean;
   /** Faults per transaction id, from the start: a mode (always) or `{ mode, times }`. */
   faults?: Record<string, FaultMode | Omit<Fault, 'transactionId'>>;
 }
