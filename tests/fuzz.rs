@@ -232,13 +232,13 @@ proptest! {
     /// mode that verifies: never "unsigned", never a panic.
     #[test]
     fn partial_signature_headers_are_always_refused(
-        ts in proptest::option::of(".{0,16}"), nonce in proptest::option::of(".{0,40}"),
-        sig in proptest::option::of("[A-Za-z0-9+/=]{0,64}"), status in 100u16..600, body in ".{0,32}",
-        require in any::<bool>(),
+        ts in ".{0,16}", nonce in ".{0,40}", sig in "[A-Za-z0-9+/=]{0,64}",
+        // Which headers arrive: 1..=6 as three bits is every set of one or two of the three.
+        present in 1u8..=6, status in 100u16..600, body in ".{0,32}", require in any::<bool>(),
     ) {
-        let present = [ts.is_some(), nonce.is_some(), sig.is_some()].iter().filter(|p| **p).count();
-        prop_assume!(present == 1 || present == 2);
         let secret = AppSecret::new(SECRET).unwrap();
+        let pick = |bit: u8, v: &str| (present & bit != 0).then_some(v.to_string());
+        let (ts, nonce, sig) = (pick(1, &ts), pick(2, &nonce), pick(4, &sig));
         let h = SignatureHeaders { timestamp: ts.as_deref(), nonce: nonce.as_deref(), signature: sig.as_deref() };
         let mode = if require { VerifyMode::Require } else { VerifyMode::Auto };
         let parsed = json::parse(&body).ok();
