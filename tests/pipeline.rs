@@ -373,6 +373,25 @@ fn headers<'a>(sig: &ReplySignature<'a>) -> SignatureHeaders<'a> {
     }
 }
 
+/// A close of `tx` whose one attempt gets `body` with `sig`'s three headers, HTTP 200.
+fn one_signed_reply(
+    c: &ClientConfig,
+    tx: &str,
+    body: &str,
+    sig: &ReplySignature,
+    now: f64,
+) -> Next {
+    let mut call = Call::close_order(c, &Input::Str(tx.into()), &Input::Missing).unwrap();
+    call.begin_attempt(now).unwrap();
+    let r = Reply {
+        status: 200,
+        body: body.as_bytes(),
+        signature: headers(sig),
+        retry_after: None,
+    };
+    call.handle_reply(c, now, 0.0, &r, &mut SeenNonces::new())
+}
+
 const NO_EXPECTATION: Expected<'static> = Expected {
     transaction_id: None,
 };
@@ -421,16 +440,7 @@ fn every_forged_response_vector_is_refused_for_its_request() {
                 r.app_secret = Input::Str(s(&v, "app_secret").into());
                 r.verify_responses = Input::Str(mode.into());
             });
-            let tx = Input::Str(s(&v, "request_transaction_id").into());
-            let mut call = Call::close_order(&c, &tx, &Input::Missing).unwrap();
-            call.begin_attempt(now).unwrap();
-            let r = Reply {
-                status: 200,
-                body: body.as_bytes(),
-                signature: headers(&sig),
-                retry_after: None,
-            };
-            match call.handle_reply(&c, now, 0.0, &r, &mut SeenNonces::new()) {
+            match one_signed_reply(&c, s(&v, "request_transaction_id"), &body, &sig, now) {
                 Next::Done(Err(e)) => assert_eq!(e.kind, ErrorKind::Signature, "{name} {mode}"),
                 other => panic!("{name} {mode}: {other:?}"),
             }
@@ -723,16 +733,7 @@ fn a_forged_reply_ends_the_call_with_a_signature_error_not_a_retry() {
         signature: &flipped,
         ..sig
     };
-    let c = config_with(|_| {});
-    let mut call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
-    call.begin_attempt(now).unwrap();
-    let r = Reply {
-        status: 200,
-        body: body.as_bytes(),
-        signature: headers(&sig),
-        retry_after: None,
-    };
-    match call.handle_reply(&c, now, 0.0, &r, &mut SeenNonces::new()) {
+    match one_signed_reply(&config_with(|_| {}), "tx", &body, &sig, now) {
         Next::Done(Err(e)) => assert_eq!(
             (e.kind, e.http_status, e.attempts),
             (ErrorKind::Signature, Some(200), 1)

@@ -89,19 +89,22 @@ fn max_chars(field: &str) -> usize {
     }
 }
 
+fn too_long(field: &str, got: usize) -> Error {
+    let max = uint(max_chars(field) as u64);
+    let rule = cat(&[
+        "must be at most ",
+        &max,
+        " characters (got ",
+        &uint(got as u64),
+        ")",
+    ]);
+    Error::invalid(field, rule)
+}
+
 /// Refuses what could not be read at all, before any rule of the field's own.
 fn readable<'a>(field: &str, input: &'a Input) -> Result<&'a Input, Error> {
     match *input {
-        Input::TooLong(units) => Err(Error::invalid(
-            field,
-            cat(&[
-                "must be at most ",
-                &uint(max_chars(field) as u64),
-                " characters (got ",
-                &uint(units as u64),
-                ")",
-            ]),
-        )),
+        Input::TooLong(units) => Err(too_long(field, units)),
         Input::Unreadable(why) => Err(Error::invalid(field, why)),
         ref ok => Ok(ok),
     }
@@ -448,17 +451,8 @@ fn required_string<'a>(field: &str, input: &'a Input) -> Result<&'a str, Error> 
 
 fn bounded(field: &str, s: &str) -> Result<(), Error> {
     let chars = char_count(s);
-    if chars > MAX_ID_CHARS {
-        return Err(Error::invalid(
-            field,
-            cat(&[
-                "must be at most ",
-                &uint(max_chars(field) as u64),
-                " characters (got ",
-                &uint(chars as u64),
-                ")",
-            ]),
-        ));
+    if chars > max_chars(field) {
+        return Err(too_long(field, chars));
     }
     if s.chars().any(char::is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
