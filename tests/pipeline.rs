@@ -2,7 +2,7 @@
 //! reply verification (every reply vector), and the token bucket.
 
 use serde_json::Value as J;
-use ttpay_wasm::core::limiter::TokenBucket;
+use ttpay_wasm::core::limiter::{FailurePolicy, Pacer, SharedAnswer};
 use ttpay_wasm::core::options::{Input, RawCallOptions, RawClientOptions};
 use ttpay_wasm::core::replay::SeenNonces;
 use ttpay_wasm::core::retry::{self, delay_ms, parse_http_date, parse_retry_after};
@@ -745,12 +745,91 @@ fn a_forged_reply_ends_the_call_with_a_signature_error_not_a_retry() {
 // ---- rate limiting ----
 
 #[test]
-fn the_token_bucket_allows_a_burst_then_spaces_requests() {
-    let mut b = TokenBucket::new(5.0, 0.0);
-    let waits: Vec<f64> = (0..7).map(|_| b.take(5.0, 0.0)).collect();
-    assert_eq!(waits, [0.0, 0.0, 0.0, 0.0, 0.0, 200.0, 400.0]);
-    // One second later, five tokens have come back, less the two already owed.
-    assert_eq!(b.take(5.0, 1_000.0), 0.0);
-    b.refund();
-    assert_eq!(b.take(5.0, 1_000.0), 0.0);
+fn the_pacer_spaces_every_request_with_no_burst() {
+    let mut p = Pacer::new();
+    let waits: Vec<f64> = (0..6).map(|_| p.take(5.0, 1_000.0).wait_ms).collect();
+    // Six calls at once: one slot every 200 ms, the first at once; never 2 × rate in a second.
+    assert_eq!(waits, [0.0, 200.0, 400.0, 600.0, 800.0, 1_000.0]);
+    // Idle time does not bank slots: after a quiet spell, the next call goes at once, then 200 ms.
+    assert_eq!(p.take(5.0, 10_000.0).wait_ms, 0.0);
+    assert_eq!(p.take(5.0, 10_000.0).wait_ms, 200.0);
+}
+
+#[test]
+fn an_unused_slot_is_given_back_only_when_nobody_queued_behind_it() {
+    let mut p = Pacer::new();
+    let _first = p.take(5.0, 0.0);
+    let second = p.take(5.0, 0.0);
+    p.refund(second, 5.0);
+    assert_eq!(
+        p.take(5.0, 0.0).wait_ms,
+        200.0,
+        "the refunded slot is reused"
+    );
+    let third = p.take(5.0, 0.0);
+    let _fourth = p.take(5.0, 0.0);
+    p.refund(third, 5.0);
+    assert_eq!(
+        p.take(5.0, 0.0).wait_ms,
+        800.0,
+        "a slot with a queue behind it stays taken"
+    );
+}
+
+#[test]
+fn a_shared_limiters_answer_is_a_wait_no_slot_or_invalid() {
+    assert_eq!(
+        SharedAnswer::read(Some(0.0), false),
+        SharedAnswer::Wait(0.0)
+    );
+    assert_eq!(
+        SharedAnswer::read(Some(150.5), false),
+        SharedAnswer::Wait(150.5)
+    );
+    assert_eq!(SharedAnswer::read(None, true), SharedAnswer::TooLate);
+    for bad in [Some(-1.0), Some(f64::NAN), Some(f64::INFINITY)] {
+        assert!(matches!(
+            SharedAnswer::read(bad, false),
+            SharedAnswer::Invalid(_)
+        ));
+    }
+    assert!(matches!(
+        SharedAnswer::read(None, false),
+        SharedAnswer::Invalid(_)
+    ));
+}
+
+#[test]
+fn a_shared_limiter_needs_a_rate_and_a_known_failure_policy() {
+    let bad = |patch: fn(&mut RawClientOptions)| raw_with(patch).validate().unwrap_err().message;
+    assert!(bad(|r| {
+        r.shared_limiter = true;
+        r.rate_limit_per_second = Input::Other("null");
+    })
+    .starts_with("rateLimiter: "));
+    assert!(
+        bad(|r| r.on_rate_limiter_error = Input::Str("retry".into()))
+            .starts_with("onRateLimiterError: ")
+    );
+    assert!(
+        bad(|r| r.rate_limiter_timeout_ms = Input::Num(0.0)).starts_with("rateLimiterTimeoutMs: ")
+    );
+    let c = config_with(|r| r.on_rate_limiter_error = Input::Str("fail".into()));
+    assert_eq!(c.shared_limiter.on_error, FailurePolicy::Fail);
+    assert_eq!(c.shared_limiter.timeout_ms, 1_000);
+}
+
+#[test]
+fn the_deadline_bounds_what_a_shared_limiter_may_make_a_call_wait() {
+    let c = config_with(|r| r.deadline_ms = Input::Num(1_000.0));
+    let mut call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
+    assert_eq!(call.max_wait_ms(5_000.0), Some(999.0));
+    assert_eq!(call.max_wait_ms(5_600.0), Some(399.0));
+    assert!(call
+        .no_slot_in_time()
+        .message
+        .contains("deadlineMs (1000 ms)"));
+    let open = config_with(|_| {});
+    let mut call = Call::close_order(&open, &Input::Str("tx".into()), &Input::Missing).unwrap();
+    assert_eq!(call.max_wait_ms(0.0), None);
 }

@@ -139,6 +139,17 @@ impl Call {
         err
     }
 
+    /// How long a rate-limit wait may be before the deadline would pass (`None`: no deadline).
+    pub fn max_wait_ms(&mut self, now_ms: f64) -> Option<f64> {
+        self.started_ms.get_or_insert(now_ms);
+        self.remaining_ms(now_ms).map(|left| (left - 1.0).max(0.0))
+    }
+
+    /// The end of a call whose shared limiter had no slot within [`Call::max_wait_ms`].
+    pub fn no_slot_in_time(&self) -> Error {
+        self.deadline_error("waiting for the shared rate limit (no slot before the deadline)")
+    }
+
     /// Before waiting `wait_ms` (for the rate limiter): refuses a wait the deadline cannot cover.
     pub fn check_wait(&mut self, now_ms: f64, wait_ms: f64) -> Result<(), Error> {
         self.started_ms.get_or_insert(now_ms);

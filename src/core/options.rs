@@ -3,6 +3,7 @@
 
 use super::base_url::BaseUrl;
 use super::error::{Error, ErrorKind};
+use super::limiter::FailurePolicy;
 use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
 use super::text::{cat, char_count, join, uint};
@@ -19,6 +20,9 @@ pub const DEFAULT_USER_AGENT: &str = concat!("ttpay-wasm/", env!("CARGO_PKG_VERS
 /// TTPay's documented limit: 5 requests per second per app_id.
 pub const DEFAULT_RATE_LIMIT_PER_SECOND: f64 = 5.0;
 pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 1024 * 1024;
+/// How long a shared limiter's `take` may take before `onRateLimiterError` applies: a store that
+/// answers in a millisecond on a good day and not at all on a bad one.
+pub const DEFAULT_RATE_LIMITER_TIMEOUT_MS: u32 = 1_000;
 
 /// Option names `new TTPayClient(options)` accepts. `fetch` is checked by the wasm layer.
 pub const CLIENT_OPTIONS: &[&str] = &[
@@ -33,6 +37,9 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "maxRetries",
     "deadlineMs",
     "rateLimitPerSecond",
+    "rateLimiter",
+    "rateLimiterTimeoutMs",
+    "onRateLimiterError",
     "verifyResponses",
     "maxResponseBytes",
     "hooks",
@@ -196,8 +203,17 @@ pub struct ClientConfig {
     pub policy: CallPolicy,
     /// Requests per second per app_id, shared by every client in the process; `None` is off.
     pub rate_limit_per_second: Option<f64>,
+    /// How a shared limiter (`rateLimiter`) is bounded, when there is one.
+    pub shared_limiter: SharedLimiterPolicy,
     pub verify: VerifyMode,
     pub max_response_bytes: u32,
+}
+
+/// `rateLimiterTimeoutMs` and `onRateLimiterError`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedLimiterPolicy {
+    pub timeout_ms: u32,
+    pub on_error: FailurePolicy,
 }
 
 /// The limits of one call: per attempt, in total, and how often to retry.
@@ -282,6 +298,10 @@ pub struct RawClientOptions {
     pub max_retries: Input,
     pub deadline_ms: Input,
     pub rate_limit_per_second: Input,
+    /// Whether a `rateLimiter` object was given (the shell checks the object itself).
+    pub shared_limiter: bool,
+    pub rate_limiter_timeout_ms: Input,
+    pub on_rate_limiter_error: Input,
     pub verify_responses: Input,
     pub max_response_bytes: Input,
 }
@@ -301,6 +321,7 @@ impl RawClientOptions {
         let max_retries = bad.keep(retries(&self.max_retries));
         let deadline_ms = bad.keep(millis("deadlineMs", &self.deadline_ms));
         let rate_limit_per_second = bad.keep(rate_limit(&self.rate_limit_per_second));
+        let shared_limiter = bad.keep(shared_limiter(self));
         let verify = bad.keep(verify_mode(&self.verify_responses));
         let max_response_bytes = bad.keep(max_response_bytes(&self.max_response_bytes));
         let (
@@ -314,6 +335,7 @@ impl RawClientOptions {
             Some(max_retries),
             Some(deadline_ms),
             Some(rate_limit_per_second),
+            Some(shared_limiter),
             Some(verify),
             Some(max_response_bytes),
         ) = (
@@ -327,6 +349,7 @@ impl RawClientOptions {
             max_retries,
             deadline_ms,
             rate_limit_per_second,
+            shared_limiter,
             verify,
             max_response_bytes,
         )
@@ -346,10 +369,37 @@ impl RawClientOptions {
                 max_retries: max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
             },
             rate_limit_per_second,
+            shared_limiter,
             verify,
             max_response_bytes,
         })
     }
+}
+
+fn shared_limiter(raw: &RawClientOptions) -> Result<SharedLimiterPolicy, Error> {
+    if raw.shared_limiter && matches!(raw.rate_limit_per_second, Input::Other("null")) {
+        return Err(Error::invalid(
+            "rateLimiter",
+            "needs a rate: rateLimitPerSecond is null (which turns limiting off)",
+        ));
+    }
+    let timeout_ms = millis("rateLimiterTimeoutMs", &raw.rate_limiter_timeout_ms)?;
+    let on_error = match readable("onRateLimiterError", &raw.on_rate_limiter_error)? {
+        Input::Missing => FailurePolicy::Local,
+        Input::Str(s) if s == "local" => FailurePolicy::Local,
+        Input::Str(s) if s == "send" => FailurePolicy::Send,
+        Input::Str(s) if s == "fail" => FailurePolicy::Fail,
+        _ => {
+            return Err(Error::invalid(
+                "onRateLimiterError",
+                "must be 'local', 'send' or 'fail'",
+            ))
+        }
+    };
+    Ok(SharedLimiterPolicy {
+        timeout_ms: timeout_ms.unwrap_or(DEFAULT_RATE_LIMITER_TIMEOUT_MS),
+        on_error,
+    })
 }
 
 fn app_secret(input: &Input) -> Result<AppSecret, Error> {

@@ -6,16 +6,13 @@
 //! fetch and against every read of the body, so a server that stalls after its headers, or an
 //! injected fetch that ignores `signal`, still cannot hang the call.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
-use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect};
 
 use super::js::{get, method, new_bytes, promise_resolve, settle_quietly};
-use super::timers::{deferred, Armed, Signal};
+use super::timers::{Race, Signal, Stop};
 use crate::core::verify::SignatureHeaders;
 use crate::core::{Interrupted, Request};
 
@@ -41,12 +38,6 @@ impl RawReply {
 
 pub type Failure = (Interrupted, Option<JsValue>);
 
-#[derive(Clone, Copy, PartialEq)]
-enum Stop {
-    Timeout,
-    Aborted,
-}
-
 /// Sends `req` with `fetch` (the injected one, or the global one looked up now) and reads the reply.
 pub async fn send(
     fetch: Option<&Function>,
@@ -60,31 +51,14 @@ pub async fn send(
     }
     let network = |e: JsValue| (Interrupted::Network(describe(&e)), Some(e));
     let controller = AbortController::new().map_err(network)?;
-    let stopped: Rc<Cell<Option<Stop>>> = Rc::new(Cell::new(None));
-    let (stopper, _, reject) = deferred();
-    let stop_with = |why: Stop| {
-        let (stopped, reject, controller) = (stopped.clone(), reject.clone(), controller.clone());
-        move || {
-            if stopped.get().is_none() {
-                stopped.set(Some(why));
-                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("ttpay-wasm: stopped"));
-                controller.abort();
-            }
-        }
-    };
-    let _armed = Armed::new(
-        f64::from(timeout_ms),
-        stop_with(Stop::Timeout),
-        signal,
-        stop_with(Stop::Aborted),
-    );
-
-    let classify = |e: JsValue| match stopped.get() {
+    let aborter = controller.clone();
+    let stopper = Race::new(f64::from(timeout_ms), signal, move || aborter.abort());
+    let classify = |e: JsValue| match stopper.stopped() {
         Some(Stop::Timeout) => (Interrupted::Timeout, None),
         Some(Stop::Aborted) => (Interrupted::Aborted, signal.map(|s| s.reason())),
         None => network(e),
     };
-    let race = |p: Promise| JsFuture::from(Promise::race(&Array::of2(&p, &stopper)));
+    let race = |p: Promise| stopper.run(p);
 
     let init = request_init(req, &controller.signal()).map_err(network)?;
     let pending = call_fetch(fetch, req.url, &init).map_err(network)?;

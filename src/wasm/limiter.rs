@@ -1,41 +1,133 @@
-//! The process-wide rate limiter: one token bucket per app_id, shared by every client in this
-//! wasm instance (TTPay counts requests per app_id, whichever client sends them).
+//! Rate limiting in the shell. The embedded pacer: one per app_id, shared by every client in this
+//! wasm instance (TTPay counts requests per app_id, whichever client sends them). And the call into
+//! a shared limiter (`rateLimiter`: Redis, a Durable Object, the user's own), bounded in time and
+//! cut short by the caller's signal, whose answer the core reads.
 
 use std::cell::RefCell;
 
-use crate::core::limiter::TokenBucket;
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::js::{method, promise_resolve};
+use super::timers::{Race, Signal, Stop};
+use crate::core::limiter::{Pacer, SharedAnswer, Slot};
+use crate::core::text::{cat, uint};
+use crate::core::Error;
 
 thread_local! {
     // A few app ids at most: a list is smaller in the wasm than a hash map and as fast here.
-    static BUCKETS: RefCell<Vec<(String, TokenBucket)>> = const { RefCell::new(Vec::new()) };
+    static PACERS: RefCell<Vec<(String, Pacer)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn find<'a>(buckets: &'a mut [(String, TokenBucket)], app_id: &str) -> Option<&'a mut TokenBucket> {
-    buckets
-        .iter_mut()
-        .find(|(id, _)| id == app_id)
-        .map(|(_, b)| b)
-}
-
-/// Reserves a token for `app_id`; returns how long to wait before sending.
-pub fn take(app_id: &str, rate: f64, now_ms: f64) -> f64 {
-    BUCKETS.with(|b| {
-        let mut buckets = b.borrow_mut();
-        if let Some(bucket) = find(&mut buckets, app_id) {
-            return bucket.take(rate, now_ms);
+fn with_pacer<T>(app_id: &str, f: impl FnOnce(&mut Pacer) -> T) -> T {
+    PACERS.with(|p| {
+        let mut pacers = p.borrow_mut();
+        let at = match pacers.iter().position(|(id, _)| id == app_id) {
+            Some(at) => at,
+            None => {
+                pacers.push((app_id.to_string(), Pacer::new()));
+                pacers.len() - 1
+            }
+        };
+        match pacers.get_mut(at) {
+            Some((_, pacer)) => f(pacer),
+            None => f(&mut Pacer::new()),
         }
-        let mut bucket = TokenBucket::new(rate, now_ms);
-        let wait = bucket.take(rate, now_ms);
-        buckets.push((app_id.to_string(), bucket));
-        wait
     })
 }
 
-/// Returns a reserved token whose request will not be sent.
-pub fn refund(app_id: &str) {
-    BUCKETS.with(|b| {
-        if let Some(bucket) = find(&mut b.borrow_mut(), app_id) {
-            bucket.refund();
+/// Reserves the next embedded slot for `app_id`.
+pub fn take_local(app_id: &str, rate: f64, now_ms: f64) -> Slot {
+    with_pacer(app_id, |p| p.take(rate, now_ms))
+}
+
+/// Gives back an embedded slot whose request will not be sent.
+pub fn refund_local(app_id: &str, slot: Slot, rate: f64) {
+    with_pacer(app_id, |p| p.refund(slot, rate));
+}
+
+/// The user's `rateLimiter`: an object with `take(key, { ratePerSecond, maxWaitMs, signal })`.
+pub struct SharedLimiter {
+    object: JsValue,
+    take: Function,
+}
+
+/// Why a shared limiter gave no answer.
+pub enum SharedFailure {
+    /// The caller's signal fired while waiting for it.
+    Aborted(JsValue),
+    /// It threw, rejected or took too long; the text says which, the value is what it threw.
+    Failed(String, Option<JsValue>),
+}
+
+impl SharedLimiter {
+    pub fn from_js(value: &JsValue) -> Result<Option<SharedLimiter>, Error> {
+        if value.is_undefined() {
+            return Ok(None);
         }
-    });
+        match method(value, "take") {
+            Some(take) if value.is_object() => Ok(Some(SharedLimiter {
+                object: value.clone(),
+                take,
+            })),
+            _ => Err(Error::invalid(
+                "rateLimiter",
+                "must be an object with a take(key, { ratePerSecond, maxWaitMs, signal }) method",
+            )),
+        }
+    }
+
+    /// Asks for a slot for `key`, within `timeout_ms`.
+    pub async fn take(
+        &self,
+        key: &str,
+        rate: f64,
+        max_wait_ms: Option<f64>,
+        timeout_ms: u32,
+        signal: Option<&Signal>,
+    ) -> Result<SharedAnswer, SharedFailure> {
+        let options = Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = Reflect::set(&options, &JsValue::from_str(k), v);
+        };
+        set("ratePerSecond", &JsValue::from_f64(rate));
+        set(
+            "maxWaitMs",
+            &JsValue::from_f64(max_wait_ms.unwrap_or(f64::INFINITY)),
+        );
+        set("signal", &signal.map_or(JsValue::UNDEFINED, Signal::js));
+        let failed =
+            |why: &str, e: JsValue| SharedFailure::Failed(cat(&[why, &describe(&e)]), Some(e));
+        let pending = self
+            .take
+            .call2(&self.object, &JsValue::from_str(key), &options)
+            .and_then(|p| promise_resolve(&p))
+            .map_err(|e| failed("threw: ", e))?;
+        let race = Race::new(f64::from(timeout_ms), signal, || {});
+        match race.run(pending).await {
+            Ok(v) => Ok(SharedAnswer::read(v.as_f64(), v.as_bool() == Some(false))),
+            Err(e) => Err(match race.stopped() {
+                Some(Stop::Aborted) => {
+                    SharedFailure::Aborted(signal.map_or(JsValue::UNDEFINED, Signal::reason))
+                }
+                Some(Stop::Timeout) => SharedFailure::Failed(
+                    cat(&[
+                        "took longer than rateLimiterTimeoutMs (",
+                        &uint(timeout_ms.into()),
+                        " ms)",
+                    ]),
+                    None,
+                ),
+                None => failed("rejected: ", e),
+            }),
+        }
+    }
+}
+
+/// A thrown value's message, or its text.
+fn describe(e: &JsValue) -> String {
+    super::js::get(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_default()
 }

@@ -18,6 +18,7 @@ use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::core::limiter::{FailurePolicy, SharedAnswer};
 use crate::core::options::{
     self, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS, ONE_SHOT_EXTRA,
 };
@@ -27,6 +28,7 @@ use crate::core::{Call, ClientConfig, Error, ErrorKind, Input, Next, RawClientOp
 use errors::{js_error, js_result};
 use hooks::{Hooks, ResponseEvent, RetryEvent};
 use js_input::Fields;
+use limiter::SharedFailure;
 use timers::Signal;
 
 thread_local! {
@@ -53,6 +55,7 @@ struct Inner {
     config: ClientConfig,
     fetch: Option<Function>,
     hooks: Hooks,
+    shared_limiter: Option<limiter::SharedLimiter>,
     get_random_values: Function,
     crypto: JsValue,
 }
@@ -197,6 +200,9 @@ fn aborted(call: &Call, reason: JsValue) -> JsValue {
 
 impl Inner {
     fn new(options: &Fields<'_>) -> Result<Inner, Error> {
+        let shared = options
+            .raw("rateLimiter")
+            .and_then(|l| limiter::SharedLimiter::from_js(&l));
         let mut raw_options = RawClientOptions {
             app_id: options.input("appId"),
             app_secret: options.input("appSecret"),
@@ -208,6 +214,9 @@ impl Inner {
             max_retries: options.input("maxRetries"),
             deadline_ms: options.input("deadlineMs"),
             rate_limit_per_second: options.input("rateLimitPerSecond"),
+            shared_limiter: matches!(shared, Ok(Some(_))),
+            rate_limiter_timeout_ms: options.input("rateLimiterTimeoutMs"),
+            on_rate_limiter_error: options.input("onRateLimiterError"),
             verify_responses: options.input("verifyResponses"),
             max_response_bytes: options.input("maxResponseBytes"),
         };
@@ -217,6 +226,7 @@ impl Inner {
         let fetch = Self::fetch(options);
         let hooks = options.raw("hooks").and_then(|h| Hooks::from_js(&h));
         let (config, fetch, hooks) = options::all_of3(config, fetch, hooks)?;
+        let shared_limiter = shared?;
         let crypto = CRYPTO
             .with(|c| c.borrow().clone())
             .or_else(|| Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok())
@@ -228,6 +238,7 @@ impl Inner {
             config,
             fetch,
             hooks,
+            shared_limiter,
             get_random_values,
             crypto,
         })
@@ -275,23 +286,68 @@ impl Inner {
         })
     }
 
+    /// Waits for this attempt's send slot: from the shared limiter when there is one (and it
+    /// answers), from the embedded pacer otherwise.
+    async fn pace(
+        &self,
+        call: &mut Call,
+        rate: f64,
+        signal: Option<&Signal>,
+    ) -> Result<(), JsValue> {
+        let config = &self.config;
+        let now = js_sys::Date::now;
+        if let Some(shared) = &self.shared_limiter {
+            let policy = config.shared_limiter;
+            let max_wait = call.max_wait_ms(now());
+            let answer = shared
+                .take(&config.app_id, rate, max_wait, policy.timeout_ms, signal)
+                .await;
+            let (why, cause) = match answer {
+                // The slot is the store's now: a wait cut short does not give it back (the
+                // contract has no refund), which costs the app one slot of its budget.
+                Ok(SharedAnswer::Wait(ms)) => {
+                    call.check_wait(now(), ms).map_err(|e| js_error(&e, None))?;
+                    return timers::sleep(ms, signal)
+                        .await
+                        .map_err(|reason| aborted(call, reason));
+                }
+                Ok(SharedAnswer::TooLate) => return Err(js_error(&call.no_slot_in_time(), None)),
+                Ok(SharedAnswer::Invalid(what)) => (cat(&["returned ", what]), None),
+                Err(SharedFailure::Aborted(reason)) => return Err(aborted(call, reason)),
+                Err(SharedFailure::Failed(why, cause)) => (why, cause),
+            };
+            match policy.on_error {
+                FailurePolicy::Send => return Ok(()),
+                FailurePolicy::Fail => {
+                    let message = cat(&["rateLimiter failed, so nothing was sent: ", &why]);
+                    let mut err = Error::new(ErrorKind::Network, message);
+                    err.attempts = call.attempts();
+                    return Err(js_error(&err, cause));
+                }
+                FailurePolicy::Local => {}
+            }
+        }
+        let slot = limiter::take_local(&config.app_id, rate, now());
+        if slot.wait_ms > 0.0 {
+            if let Err(e) = call.check_wait(now(), slot.wait_ms) {
+                limiter::refund_local(&config.app_id, slot, rate);
+                return Err(js_error(&e, None));
+            }
+            if let Err(reason) = timers::sleep(slot.wait_ms, signal).await {
+                limiter::refund_local(&config.app_id, slot, rate);
+                return Err(aborted(call, reason));
+            }
+        }
+        Ok(())
+    }
+
     /// The one request pipeline every call goes through.
     async fn run(&self, mut call: Call, signal: Option<Signal>) -> Result<JsValue, JsValue> {
         let config = &self.config;
         let now = js_sys::Date::now;
         loop {
             if let Some(rate) = config.rate_limit_per_second {
-                let wait = limiter::take(&config.app_id, rate, now());
-                if wait > 0.0 {
-                    if let Err(e) = call.check_wait(now(), wait) {
-                        limiter::refund(&config.app_id);
-                        return Err(js_error(&e, None));
-                    }
-                    if let Err(reason) = timers::sleep(wait, signal.as_ref()).await {
-                        limiter::refund(&config.app_id);
-                        return Err(aborted(&call, reason));
-                    }
-                }
+                self.pace(&mut call, rate, signal.as_ref()).await?;
             }
             let timeout = call.begin_attempt(now()).map_err(|e| js_error(&e, None))?;
             let random = self.random16().map_err(|e| {

@@ -5,10 +5,10 @@
 //! (`MaxListenersExceededWarning`) past ten listeners on one signal, and a service that passes
 //! one shutdown signal to every call has far more in flight. Calls subscribe to that listener.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, WeakMap};
+use js_sys::{Array, Function, Promise, WeakMap};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -44,6 +44,11 @@ impl Signal {
 
     pub fn reason(&self) -> JsValue {
         get(&self.0, "reason")
+    }
+
+    /// The signal itself, to hand on.
+    pub fn js(&self) -> JsValue {
+        self.0.clone()
     }
 }
 
@@ -205,6 +210,61 @@ impl Armed {
 impl Drop for Armed {
     fn drop(&mut self) {
         clear_timeout(&self.timer);
+    }
+}
+
+/// What cut a [`Race`] short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    Timeout,
+    Aborted,
+}
+
+/// A time limit and the caller's signal, raced against one promise after another (a fetch, then
+/// each read of its body), so a promise that never settles cannot hang the call.
+pub struct Race {
+    stopper: Promise,
+    stopped: Rc<Cell<Option<Stop>>>,
+    _armed: Armed,
+}
+
+impl Race {
+    /// Armed now; `on_stop` runs once, when the time is up or the signal fires.
+    pub fn new(ms: f64, signal: Option<&Signal>, on_stop: impl Fn() + 'static) -> Race {
+        let stopped: Rc<Cell<Option<Stop>>> = Rc::new(Cell::new(None));
+        let (stopper, _, reject) = deferred();
+        let on_stop = Rc::new(on_stop);
+        let stop_with = |why: Stop| {
+            let (stopped, reject, on_stop) = (stopped.clone(), reject.clone(), on_stop.clone());
+            move || {
+                if stopped.get().is_none() {
+                    stopped.set(Some(why));
+                    let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("ttpay-wasm: stopped"));
+                    on_stop();
+                }
+            }
+        };
+        let armed = Armed::new(
+            ms,
+            stop_with(Stop::Timeout),
+            signal,
+            stop_with(Stop::Aborted),
+        );
+        Race {
+            stopper,
+            stopped,
+            _armed: armed,
+        }
+    }
+
+    /// `p`, unless the time runs out or the signal fires first.
+    pub fn run(&self, p: Promise) -> JsFuture {
+        JsFuture::from(Promise::race(&Array::of2(&p, &self.stopper)))
+    }
+
+    /// Why the race was cut short, if it was.
+    pub fn stopped(&self) -> Option<Stop> {
+        self.stopped.get()
     }
 }
 
