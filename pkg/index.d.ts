@@ -67,8 +67,21 @@ export interface TTPayClientOptions {
   maxRetries?: number;
   /** Bounds the whole call: attempts, backoff and rate-limit waits. Default: none. */
   deadlineMs?: number;
-  /** Client-side limit per appId, shared by every client in the process. Default 5 (TTPay's); `null` turns it off. */
+  /**
+   * Send slots per second per appId. Default 5 (TTPay's); `null` turns limiting off. Without
+   * `rateLimiter`, the embedded pacer enforces it for every client of this process (or isolate).
+   */
   rateLimitPerSecond?: number | null;
+  /** A shared limiter (`ttpay-wasm/redis`, `ttpay-wasm/durable-object`, or your own), so every process keeps to one rate together. */
+  rateLimiter?: RateLimiter;
+  /** How long `rateLimiter.take` may take before `onRateLimiterError` applies. Default 1000. */
+  rateLimiterTimeoutMs?: number;
+  /**
+   * When `rateLimiter` throws, rejects, times out or answers nonsense: `'local'` (default) paces
+   * with the embedded limiter instead, `'send'` sends at once, `'fail'` ends the call with a
+   * retryable `'network'` error (nothing sent).
+   */
+  onRateLimiterError?: 'local' | 'send' | 'fail';
   /**
    * `'auto'` (default): verify replies that carry the TTPay-* signature headers (one or two of the
    * three is a `'signature'` error); `'require'`: also refuse unsigned 2xx replies; `'off'`.
@@ -80,6 +93,26 @@ export interface TTPayClientOptions {
 }
 
 export type VerifyResponses = 'auto' | 'require' | 'off';
+
+/** What the client passes to {@link RateLimiter.take}. */
+export interface RateLimiterTakeOptions {
+  /** The client's `rateLimitPerSecond`. */
+  ratePerSecond: number;
+  /** The longest wait the call can afford (what is left of its `deadlineMs`); `Infinity` without one. */
+  maxWaitMs: number;
+  /** The call's signal, to abort the store request with; the client does the waiting itself. */
+  signal: TTPayAbortSignal | undefined;
+}
+
+/**
+ * A shared rate limiter. `take` reserves one send slot for `key` (the appId) and returns the ms
+ * to wait before sending (0: now), or `false` when the slot would come later than `maxWaitMs`
+ * (then it reserves nothing). The client waits, honours the signal and the deadline, and bounds
+ * `take` by `rateLimiterTimeoutMs`.
+ */
+export interface RateLimiter {
+  take(key: string, options: RateLimiterTakeOptions): number | false | Promise<number | false>;
+}
 
 export interface RequestEvent {
   attempt: number;

@@ -61,6 +61,11 @@ node_modules/.bin/esbuild pkg/src/node.mjs --bundle --minify --keep-names --plat
 node_modules/.bin/esbuild pkg/mock/index.js --bundle --platform=node --format=cjs --target=node18 \
   --outfile=pkg/dist/mock.cjs --log-level=warning
 
+# And the Redis limiter, for `require('ttpay-wasm/redis')`.
+node_modules/.bin/esbuild pkg/redis/index.js --bundle --platform=node --format=cjs --target=node18 \
+  --outfile=pkg/dist/redis.cjs --log-level=warning
+sed 's|\.\./index\.js|./index.cjs|' pkg/redis/index.d.ts > pkg/dist/redis.d.cts
+
 # CommonJS consumers' types: the same declarations, as .d.cts files beside the CommonJS entries.
 cp pkg/index.d.ts pkg/dist/index.d.cts
 cp pkg/mock/index.d.ts pkg/dist/mock.d.cts

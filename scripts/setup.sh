@@ -28,13 +28,19 @@ if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)" != "$WASM_P
   cargo install --locked wasm-pack --version "$WASM_PACK_VERSION" --force
 fi
 
-# Debian's Chromium for the demo-page test (a browser a test tool downloads itself cannot be had).
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian's packages the tests run for real: Chromium for the demo page and the browser bundles (a
+# browser a test tool downloads itself cannot be had), redis-server for the shared rate limiter.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # The package's own service is not wanted: each test starts redis-server on a free port.
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
   else
-    echo "setup: Chromium is missing; install Debian's 'chromium' package (as root) for the browser test" >&2
+    echo "setup: missing Debian packages: ${missing[*]} (install them as root)" >&2
     exit 1
   fi
 fi
