@@ -126,3 +126,80 @@ test('hooks and the new options are validated like every other option', () => {
     assert.match(err.message, re);
   }
 });
+
+// ---- A shared limiter (rateLimiter): the contract, with limiters written here ----
+
+test('rateLimiter.take gets the appId, the rate, what the deadline leaves, and the signal', async (t) => {
+  const { app, mock } = await appMock(t, 'shared-args-app');
+  const seen = [];
+  const rateLimiter = { take: (key, options) => (seen.push({ key, ...options }), 0) };
+  const controller = new AbortController();
+  const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimitPerSecond: 3, rateLimiter });
+  await client.closeOrder({ transactionId: 'o-0' });
+  await client.closeOrder({ transactionId: 'o-1' }, { deadlineMs: 5_000, signal: controller.signal });
+  assert.equal(seen.length, 2);
+  assert.deepEqual(seen[0], { key: app.appId, ratePerSecond: 3, maxWaitMs: Infinity, signal: undefined });
+  assert.ok(seen[1].maxWaitMs > 4_900 && seen[1].maxWaitMs < 5_000, String(seen[1].maxWaitMs));
+  assert.equal(seen[1].signal, controller.signal);
+  assert.equal(mock.stats().apiRequests, 2);
+});
+
+test('the wait a shared limiter asks for is waited; false ends the call as a timeout, nothing sent', async (t) => {
+  const { app, mock } = await appMock(t, 'shared-wait-app');
+  let answer = 300;
+  const rateLimiter = { take: async () => answer };
+  const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter, deadlineMs: 2_000 });
+  const started = performance.now();
+  assert.equal((await client.closeOrder({ transactionId: 'o-0' })).code, 0);
+  assert.ok(performance.now() - started >= 290, 'waited for its slot');
+  answer = false;
+  const err = await rejection(client.closeOrder({ transactionId: 'o-1' }));
+  assertTTPayError(err, 'timeout', { attempts: 0 });
+  assert.match(err.message, /shared rate limit/);
+  assert.equal(mock.stats().apiRequests, 1);
+});
+
+test('a shared limiter that throws, rejects, answers nonsense or is slow meets onRateLimiterError', async (t) => {
+  const { app, mock } = await appMock(t, 'shared-failing-app', 20);
+  const failing = {
+    throws: { take: () => { throw new Error('store down'); } },
+    rejects: { take: async () => { throw new Error('store down'); } },
+    nonsense: { take: () => 'soon' },
+    negative: { take: () => -5 },
+    slow: { take: () => new Promise(() => {}) },
+  };
+  let n = 0;
+  for (const [name, rateLimiter] of Object.entries(failing)) {
+    for (const onRateLimiterError of ['local', 'send']) {
+      const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter, onRateLimiterError, rateLimiterTimeoutMs: 100 });
+      assert.equal((await client.closeOrder({ transactionId: `o-${n++}` })).code, 0, `${name} ${onRateLimiterError}`);
+    }
+    const before = mock.stats().apiRequests;
+    const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter, onRateLimiterError: 'fail', rateLimiterTimeoutMs: 100 });
+    const err = await rejection(client.closeOrder({ transactionId: 'o-19' }));
+    assertTTPayError(err, 'network', { attempts: 0, retryable: true });
+    assert.match(err.message, /^rateLimiter failed, so nothing was sent: /, name);
+    if (name === 'slow') assert.match(err.message, /rateLimiterTimeoutMs \(100 ms\)/);
+    assert.equal(mock.stats().apiRequests, before, `${name}: nothing sent`);
+  }
+});
+
+test('rateLimiter options are checked like every other option', () => {
+  const bad = [
+    [{ rateLimiter: {} }, /^rateLimiter: must be an object with a take/],
+    [{ rateLimiter: { take: 1 } }, /^rateLimiter: must be an object with a take/],
+    [{ rateLimiter: { take() {} }, rateLimitPerSecond: null }, /^rateLimiter: needs a rate/],
+    [{ onRateLimiterError: 'retry' }, /^onRateLimiterError: must be 'local', 'send' or 'fail'/],
+    [{ rateLimiterTimeoutMs: -1 }, /^rateLimiterTimeoutMs: must be a positive/],
+  ];
+  for (const [patch, rule] of bad) {
+    let err;
+    try {
+      new TTPayClient({ ...DEMO_APP, ...patch });
+    } catch (e) {
+      err = e;
+    }
+    assertTTPayError(err, 'invalid_argument');
+    assert.match(err.message, rule);
+  }
+});

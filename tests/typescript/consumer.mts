@@ -12,6 +12,23 @@ import {
   type ResponseEvent,
 } from 'ttpay-wasm';
 import { startMockServer, DEMO_APP, FAULT_MODES, type MockServer } from 'ttpay-wasm/mock';
+import { redisRateLimiter, RATE_LIMIT_SCRIPT } from 'ttpay-wasm/redis';
+import { durableObjectRateLimiter, type RateLimiterNamespace } from 'ttpay-wasm/durable-object';
+import type { RateLimiter } from 'ttpay-wasm';
+
+// Shared limiters: the shipped adapters, and one written by hand against the contract.
+declare const namespace: RateLimiterNamespace;
+const limiters: RateLimiter[] = [
+  redisRateLimiter(async (script: string, keys: string[], args: string[]) => (script + keys[0] + args[0]).length),
+  durableObjectRateLimiter(namespace),
+  { take: (_key, { maxWaitMs }) => (maxWaitMs > 100 ? 0 : false) },
+];
+for (const rateLimiter of limiters) new TTPayClient({ ...DEMO_APP, rateLimiter, rateLimiterTimeoutMs: 500, onRateLimiterError: 'fail' });
+// @ts-expect-error take must answer a number or false
+new TTPayClient({ ...DEMO_APP, rateLimiter: { take: () => 'soon' } });
+// @ts-expect-error onRateLimiterError is 'local' | 'send' | 'fail'
+new TTPayClient({ ...DEMO_APP, onRateLimiterError: 'retry' });
+void [limiters, RATE_LIMIT_SCRIPT.length];
 
 const options: TTPayClientOptions = {
   appId: 'a',
