@@ -1,7 +1,7 @@
 // One benchmark figure, in a process of its own: `node bench/figure.mjs <name> <baseUrl>`.
 // Prints one JSON line. Timings are wall clock (performance.now), after a warm-up.
 import { readFileSync } from 'node:fs';
-import { APP, signedReply } from './server.mjs';
+import { APP } from './server.mjs';
 import { createReferenceClient, signAuthorization } from './reference.mjs';
 
 const [name, baseUrl] = process.argv.slice(2);
