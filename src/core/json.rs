@@ -342,9 +342,13 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        Ok(Value::Number(number_value(
-            self.s.get(start..self.i).unwrap_or_default(),
-        )))
+        let value = number_value(self.s.get(start..self.i).unwrap_or_default());
+        // As serde_json does: a number no f64 holds is refused, not read as infinity.
+        if !value.is_finite() {
+            self.i = start;
+            return Err(self.err("a number out of range"));
+        }
+        Ok(Value::Number(value))
     }
 
     fn digits(&mut self) {
