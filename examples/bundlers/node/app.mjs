@@ -1,0 +1,28 @@
+// A Node.js app written with `import`, bundled by esbuild, webpack, Vite (SSR), Rollup or
+// `bun build` (see ../README.md): close an order, then show the typed error for an unknown one.
+// No top-level await, so the same source also bundles to CommonJS.
+import { TTPayClient, TTPayError } from 'ttpay-wasm';
+
+async function main() {
+  const env = process.env;
+  const client = new TTPayClient({
+    appId: env.TTPAY_APP_ID ?? 'ttpay-demo-app',
+    appSecret: env.TTPAY_APP_SECRET ?? 'demo-secret-0123456789abcdefghij', // the mock's demo app
+    mchId: env.TTPAY_MCH_ID ?? '100001',
+    baseUrl: env.TTPAY_BASE_URL ?? 'http://127.0.0.1:8787',
+  });
+  const closed = await client.closeOrder({ transactionId: env.TTPAY_ORDER ?? 'order-1001' });
+  let unknown;
+  try {
+    await client.closeOrder({ transactionId: 'no-such-order' });
+  } catch (err) {
+    if (!(err instanceof TTPayError)) throw err;
+    unknown = { kind: err.kind, code: err.code, msg: err.msg };
+  }
+  console.log(JSON.stringify({ closed, unknown }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
