@@ -1,0 +1,518 @@
+// TTPay's limit (5 requests per second per app_id) held across processes and isolates, measured
+// where TTPay would count it: at the upstream. Real components throughout: a real redis-server,
+// real ioredis and node-redis clients in separate Node processes, two Workers in workerd
+// (Miniflare) sharing one Durable Object, and the mock TTPay, which records when each API request
+// arrives. The figures are printed with console.log so they show in the test output.
+//
+// Measures: "max in any window" is the largest number of arrivals in any sliding 1000 ms window
+// (TTPay counts per second, so 5 is the budget; the assertion allows 6 for scheduling jitter
+// between processes). "Achieved rate" counts the arrivals between one second after the first and
+// one second before the last, over that span: the first and last second are left out because
+// the callers start (and their queues drain) at slightly different moments, which says nothing
+// about the limiter.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Redis from 'ioredis';
+import { createClient } from 'redis';
+import { TTPayClient, TTPayError } from 'ttpay-wasm';
+import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
+import { redisRateLimiter } from 'ttpay-wasm/redis';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const CALLER = fileURLToPath(new URL('./fixtures/caller.mjs', import.meta.url));
+const REDIS_SERVER = 'redis-server'; // Debian's package; make setup installs it
+const CLOSE_PATH = '/v1/transaction/close';
+const RATE = 5;
+
+// Everything started here, so that after() can stop what a failed test left behind.
+const children = new Set();
+const redisServers = new Set();
+const cleanups = [];
+
+after(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const server of redisServers) server.kill('SIGKILL');
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** A loopback port that was free a moment ago. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A real redis-server on 127.0.0.1, without persistence; killed in after() at the latest. */
+async function startRedis() {
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const proc = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  redisServers.add(proc);
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  exited.then(() => redisServers.delete(proc));
+  let log = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start in 10 s:\n${log}`)), 10_000);
+    proc.stdout.setEncoding('utf8').on('data', (chunk) => {
+      log += chunk;
+      if (/Ready to accept connections/.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${log}`));
+    });
+  });
+  proc.stdout.resume();
+  return { url: `redis://127.0.0.1:${port}`, port, kill: () => (proc.kill('SIGKILL'), exited) };
+}
+
+/** The mock TTPay, recording when each API request arrived and which process sent it. */
+async function recordingMock(options = {}) {
+  const arrivals = [];
+  const mock = await startMockServer({
+    lifetimeMs: 180_000,
+    ...options,
+    onRequest: (request) => {
+      if (request.url === CLOSE_PATH) {
+        let order = null;
+        try {
+          order = JSON.parse(request.body).transaction_id ?? null;
+        } catch {}
+        arrivals.push({ at: performance.now(), from: request.headers['user-agent'], app: request.headers.app_id, order });
+      }
+    },
+  });
+  cleanups.push(() => mock.close());
+  return { mock, arrivals };
+}
+
+/**
+ * Starts one fixtures/caller.mjs process. It says when it is ready; `go()` starts its loops; it
+ * must then end by itself: it is killed after `boundMs` (from its start), and the test fails.
+ */
+function spawnCaller(config, boundMs) {
+  const child = spawn(process.execPath, [CALLER, JSON.stringify(config)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, boundMs);
+  const exited = new Promise((resolve) => {
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      const lines = stdout.trim().split('\n').filter(Boolean);
+      let summary = null;
+      try {
+        summary = JSON.parse(lines.at(-1));
+      } catch {}
+      resolve({ name: config.userAgent, code, signal, killed, stdout, stderr, summary, endedAt: performance.now() });
+    });
+  });
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.on('data', () => stdout.includes('{"ready":true}') && resolve());
+    exited.then((r) => reject(new Error(`${config.userAgent} ended before it was ready (${r.code ?? r.signal}):\n${r.stderr}`)));
+  });
+  ready.catch(() => {});
+  return { ready, exited, go: () => child.stdin.end('go\n') };
+}
+
+/** Runs callers together: all start their loops at the same moment, once every one is ready. */
+async function runCallers(configs, boundMs) {
+  const callers = configs.map((c) => spawnCaller(c, boundMs));
+  await Promise.all(callers.map((c) => c.ready));
+  const startedAt = performance.now();
+  for (const c of callers) c.go();
+  return { startedAt, results: Promise.all(callers.map((c) => c.exited)) };
+}
+
+/** Asserts that a caller process succeeded and ended by itself. */
+function assertEndedByItself(r, deadlineMs) {
+  assert.ok(!r.killed, `${r.name} did not end by itself and was killed:\n${r.stdout}\n${r.stderr}`);
+  assert.equal(r.code, 0, `${r.name} exited with ${r.code ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+  assert.ok(r.summary && typeof r.summary.calls === 'number', `${r.name} printed no summary:\n${r.stdout}`);
+  assert.equal(r.summary.overDeadline, 0, `${r.name}: a call outlived its deadline by 100 ms: ${JSON.stringify(r.summary)}`);
+  assert.ok(r.summary.maxCallMs <= deadlineMs + 100, `${r.name}: slowest call ${r.summary.maxCallMs} ms`);
+}
+
+/** The largest count in any sliding 1000 ms window, and the rate between the first and last second. */
+function measure(times) {
+  const t = [...times].sort((a, b) => a - b);
+  let maxInWindow = 0;
+  for (let i = 0, j = 0; i < t.length; i++) {
+    while (j < t.length && t[j] < t[i] + 1000) j++;
+    maxInWindow = Math.max(maxInWindow, j - i);
+  }
+  const from = t[0] + 1000;
+  const to = t.at(-1) - 1000;
+  const inner = t.filter((x) => x >= from && x < to).length;
+  const rate = to - from >= 2000 ? inner / ((to - from) / 1000) : NaN; // too short a span says little
+  return { requests: t.length, spanMs: Math.round(t.at(-1) - t[0]), maxInWindow, rate: Math.round(rate * 100) / 100 };
+}
+
+const fmt = (m) =>
+  `${m.requests} requests over ${(m.spanMs / 1000).toFixed(1)} s; max in any 1000 ms window ${m.maxInWindow}` +
+  (Number.isNaN(m.rate) ? '' : `; achieved ${m.rate}/s`);
+
+/** The callers' configs: `processes` processes of `loops` loops, each loop on an order of its own. */
+function callerConfigs({ processes, loops, store, redisUrl, mock, runMs, deadlineMs, tag, extra = {} }) {
+  return Array.from({ length: processes }, (_, k) => ({
+    store: typeof store === 'function' ? store(k) : store,
+    redisUrl,
+    baseUrl: mock.url,
+    ...DEMO_APP,
+    userAgent: `scale-out/${tag}-${k}`,
+    loops,
+    runMs,
+    deadlineMs,
+    orders: Array.from({ length: loops }, (_, i) => `${tag}-${k}-${i}`),
+    ...extra,
+  }));
+}
+
+const seededOrders = (tag, processes, loops) =>
+  Array.from({ length: processes * loops }, (_, n) => ({ transactionId: `${tag}-${Math.floor(n / loops)}-${n % loops}`, state: 'NOTPAY' }));
+
+let redis; // the redis-server of tests 1 and 4c
+
+before(async () => {
+  redis = await startRedis();
+});
+
+test('Redis: 4 processes × 10 callers (2 on ioredis, 2 on node-redis) keep to 5/s together', async () => {
+  // deadlineMs is above the deepest queue 40 callers can make (40 slots × 200 ms = 8 s), so no
+  // call is refused a slot: the loops start calls for 8 s, then the queue drains at 5/s. (With a
+  // deadline shorter than the queue, refused callers poll for a slot, and whoever asks first after
+  // one frees wins: the limiter is not fair between processes, which is not what this measures.)
+  const [processes, loops, runMs, deadlineMs] = [4, 10, 8_000, 10_000];
+  const { mock, arrivals } = await recordingMock({ orders: seededOrders('redis', processes, loops) });
+  const configs = callerConfigs({
+    processes, loops, runMs, deadlineMs, mock, tag: 'redis', redisUrl: redis.url,
+    store: (k) => (k % 2 ? 'node-redis' : 'ioredis'),
+  });
+  const { results } = await runCallers(configs, runMs + deadlineMs + 15_000);
+  const ended = await results;
+  for (const r of ended) assertEndedByItself(r, deadlineMs);
+  const m = measure(arrivals.map((a) => a.at));
+  console.log(`Redis (shared), 4 processes × 10 callers: ${fmt(m)}`);
+  for (const r of ended) console.log(`  ${r.name}: ${JSON.stringify(r.summary)}`);
+  assert.ok(m.maxInWindow <= RATE + 1, `max in a 1000 ms window: ${m.maxInWindow}`);
+  assert.ok(m.rate >= 0.9 * RATE, `achieved ${m.rate}/s`);
+  // Every call succeeded, and every process had its calls through the one limiter.
+  for (const r of ended) {
+    assert.deepEqual(r.summary.errors, {}, `${r.name}: ${JSON.stringify(r.summary)}`);
+    assert.ok(r.summary.ok > 0, `${r.name} closed nothing`);
+  }
+  assert.equal(m.requests, ended.reduce((n, r) => n + r.summary.ok, 0));
+});
+
+test('embedded limiter (no rateLimiter): 4 processes × 10 callers each keep to 5/s alone, so together exceed it', async () => {
+  const [processes, loops, runMs, deadlineMs] = [4, 10, 4_000, 3_000];
+  const { mock, arrivals } = await recordingMock({ orders: seededOrders('embedded', processes, loops) });
+  const configs = callerConfigs({ processes, loops, runMs, deadlineMs, mock, tag: 'embedded', store: 'none' });
+  const { results } = await runCallers(configs, runMs + deadlineMs + 15_000);
+  const ended = await results;
+  for (const r of ended) assertEndedByItself(r, deadlineMs);
+  const m = measure(arrivals.map((a) => a.at));
+  console.log(`embedded, 4 processes × 10 callers: ${fmt(m)}`);
+  for (const r of ended) {
+    const own = measure(arrivals.filter((a) => a.from === r.name).map((a) => a.at));
+    console.log(`  ${r.name}: max in any window ${own.maxInWindow}, ${own.rate}/s; ${JSON.stringify(r.summary)}`);
+    assert.ok(own.maxInWindow <= RATE + 1, `${r.name} alone: ${own.maxInWindow} in a window`);
+  }
+  assert.ok(m.maxInWindow > RATE, `max in a 1000 ms window: ${m.maxInWindow}`);
+});
+
+// ---- Cloudflare Workers: one Durable Object for two Workers ----
+
+/** Runs a command (bounded in time), resolving to its stdout; rejects with its output on failure. */
+function run(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 120_000, maxBuffer: 16 << 20, ...options }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/**
+ * The packed package installed into a throw-away consumer project, as runtimes.test.mjs does,
+ * with the two Workers copied in. pkg/ is copied first with its links followed (npm pack leaves
+ * out a dist/ that is a symbolic link, as in a git worktree that borrows another's build).
+ */
+async function consumerWithWorkers() {
+  const dir = mkdtempSync(join(tmpdir(), 'ttpay-scale-out-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const stage = join(dir, 'stage');
+  const consumer = join(dir, 'consumer');
+  cpSync(join(root, 'pkg'), stage, { recursive: true, dereference: true });
+  cpSync(join(root, 'examples/worker-durable-object'), join(consumer, 'worker-durable-object'), { recursive: true });
+  cpSync(join(root, 'tests/js/fixtures/worker-second'), join(consumer, 'worker-second'), { recursive: true });
+  const packed = await run('npm', ['pack', stage, '--pack-destination', consumer, '--silent']);
+  const tarball = packed.trim().split('\n').pop();
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, dependencies: { 'ttpay-wasm': `file:./${tarball}` } }),
+  );
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: consumer });
+  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG: 'error', NO_COLOR: '1' };
+  const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+  await Promise.all(
+    ['worker-durable-object', 'worker-second'].map((w) =>
+      run(wrangler, ['deploy', '--dry-run', '--outdir', 'out'], { cwd: join(consumer, w), env }),
+    ),
+  );
+  return consumer;
+}
+
+test('Durable Object: two Workers × 10 concurrent callers share one TTPayRateLimiter and keep to 5/s together', async () => {
+  const [loops, runMs] = [10, 6_000];
+  const consumer = await consumerWithWorkers();
+  const names = { a: 'ttpay-close-order-do', b: 'ttpay-second-worker' };
+  const orders = ['a', 'b'].flatMap((w) => Array.from({ length: loops }, (_, i) => ({ transactionId: `do-${w}-${i}`, state: 'NOTPAY' })));
+  const { mock, arrivals } = await recordingMock({ orders });
+  const bindings = { TTPAY_BASE_URL: mock.url, TTPAY_APP_ID: DEMO_APP.appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId };
+  const worker = (name, dir, limiter) => {
+    const out = join(consumer, dir, 'out');
+    assert.ok(readdirSync(out).some((f) => f.endsWith('.wasm')), `${dir}: the .wasm travels as its own module`);
+    return {
+      name,
+      modules: true,
+      scriptPath: join(out, 'index.js'),
+      modulesRoot: out,
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      compatibilityDate: '2026-04-01',
+      bindings,
+      durableObjects: { TTPAY_LIMITER: { className: 'TTPayRateLimiter', useSQLite: true, ...limiter } },
+    };
+  };
+  const { Miniflare } = await import('miniflare');
+  // Two scripts, so two isolates (two embedded pacers): the object lives in the first; the
+  // second is bound to it by scriptName, as wrangler.toml's script_name does.
+  const mf = new Miniflare({
+    workers: [
+      worker(names.a, 'worker-durable-object', {}),
+      worker(names.b, 'worker-second', { scriptName: names.a }),
+    ],
+  });
+  cleanups.push(() => mf.dispose());
+  const fetchers = { a: await mf.getWorker(names.a), b: await mf.getWorker(names.b) };
+
+  // 10 requests in flight to each Worker at all times for runMs, each one a closeOrder call in
+  // that Worker's isolate; then the queued calls drain.
+  const tally = { a: { ok: 0, errors: [], maxMs: 0 }, b: { ok: 0, errors: [], maxMs: 0 } };
+  const start = performance.now();
+  const loop = async (w, i) => {
+    while (performance.now() - start < runMs) {
+      const began = performance.now();
+      const res = await fetchers[w].fetch(`http://worker.test/?transactionId=do-${w}-${i}`);
+      const body = await res.json();
+      tally[w].maxMs = Math.max(tally[w].maxMs, Math.round(performance.now() - began));
+      if (res.status === 200 && body.ok && body.result.code === 0) tally[w].ok += 1;
+      else tally[w].errors.push(body.error ?? body);
+    }
+  };
+  await Promise.all(['a', 'b'].flatMap((w) => Array.from({ length: loops }, (_, i) => loop(w, i))));
+  const m = measure(arrivals.map((a) => a.at));
+  console.log(`Durable Object (shared), 2 Workers × 10 callers: ${fmt(m)}`);
+  for (const w of ['a', 'b']) {
+    const own = arrivals.filter((a) => a.order?.startsWith(`do-${w}-`)).length;
+    console.log(`  ${names[w]}: ${tally[w].ok} closed, ${tally[w].errors.length} errors, ${own} requests, slowest call ${tally[w].maxMs} ms`);
+    assert.deepEqual(tally[w].errors, [], `${names[w]}: every call succeeds`);
+    assert.ok(tally[w].ok > 0, `${names[w]} closed nothing`);
+  }
+  assert.equal(m.requests, tally.a.ok + tally.b.ok);
+  assert.ok(m.maxInWindow <= RATE + 1, `max in a 1000 ms window: ${m.maxInWindow}`);
+  assert.ok(m.rate >= 0.9 * RATE, `achieved ${m.rate}/s`);
+});
+
+// ---- When the store fails ----
+
+test("Redis killed mid-run: with onRateLimiterError 'local' calls go on, paced per process, and the processes end by themselves", async (t) => {
+  const store = await startRedis();
+  const [processes, loops, runMs, deadlineMs, killAfterMs] = [2, 5, 6_000, 3_000, 2_000];
+  // The deepest shared queue 10 callers can make: 10 slots × 200 ms. Slots reserved in Redis
+  // before the kill are still being used this long after it.
+  const queuedMs = processes * loops * (1000 / RATE);
+  const { mock, arrivals } = await recordingMock({ orders: seededOrders('killed', processes, loops) });
+  // Stock client settings: the SDK bounds each take() by rateLimiterTimeoutMs, whatever the
+  // client does with a command while its server is gone (ioredis retries it, node-redis queues it).
+  const configs = callerConfigs({
+    processes, loops, runMs, deadlineMs, mock, tag: 'killed', redisUrl: store.url,
+    store: (k) => (k % 2 ? 'node-redis' : 'ioredis'),
+    extra: { onRateLimiterError: 'local', rateLimiterTimeoutMs: 300 },
+  });
+  const { startedAt, results } = await runCallers(configs, runMs + deadlineMs + 15_000);
+  await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+  const killedAt = performance.now();
+  await store.kill();
+  const ended = await results;
+  for (const r of ended) assertEndedByItself(r, deadlineMs);
+  console.log(`Redis killed ${killAfterMs} ms into a ${runMs} ms run (onRateLimiterError 'local', rateLimiterTimeoutMs 300):`);
+  const transition = [];
+  for (const r of ended) {
+    const own = arrivals.filter((a) => a.from === r.name).map((a) => a.at);
+    const before = own.filter((at) => at < killedAt);
+    const during = measure(own.filter((at) => at >= killedAt && at < killedAt + queuedMs));
+    const steady = measure(own.filter((at) => at >= killedAt + queuedMs));
+    transition.push({ name: r.name, during });
+    console.log(
+      `  ${r.name}: ${before.length} requests before the kill; in the ${queuedMs} ms after it, ${fmt(during)};` +
+        ` from then on, ${fmt(steady)}; ended ${Math.round(r.endedAt - startedAt)} ms after the start; ${JSON.stringify(r.summary)}`,
+    );
+    assert.deepEqual(r.summary.errors, {}, `${r.name}: every call succeeds`);
+    assert.ok(r.summary.storeErrors > 0, `${r.name}: its Redis client saw the server go`);
+    // Once the slots reserved in Redis are used up, the process is paced by its own limiter.
+    assert.ok(steady.requests >= 5, `${r.name}: ${steady.requests} requests once the shared slots were used`);
+    assert.ok(steady.maxInWindow <= RATE + 1, `${r.name} alone, after the kill: ${steady.maxInWindow} in a window`);
+    // Its last call started before runMs and ended within its deadline; then the process ended.
+    assert.ok(r.endedAt - startedAt < runMs + deadlineMs + 2_000, `${r.name} took ${Math.round(r.endedAt - startedAt)} ms to end`);
+  }
+  await t.test(
+    'each process keeps to the rate alone right after the kill, too',
+    {
+      todo:
+        'package: the local pacer does not know the slots the shared limiter already granted this process, ' +
+        'so until those are used (up to the deepest shared wait) a process sends them and its local slots both',
+    },
+    () => {
+      for (const { name, during } of transition) {
+        assert.ok(during.maxInWindow <= RATE + 1, `${name}: ${during.maxInWindow} in a 1000 ms window right after the kill`);
+      }
+    },
+  );
+});
+
+/** A "Redis" that accepts connections and never answers a byte. */
+async function silentServer() {
+  const sockets = new Set();
+  let received = 0;
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (chunk) => (received += chunk.length));
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  };
+  cleanups.push(close);
+  return { url: `redis://127.0.0.1:${server.address().port}`, received: () => received, connections: () => sockets.size };
+}
+
+test('a Redis that never answers: each onRateLimiterError policy settles after rateLimiterTimeoutMs, nothing hangs', async () => {
+  const silent = await silentServer();
+  // Both clients connect and send their handshake, which is never answered: each keeps the
+  // EVAL queued behind it for ever (until disconnect), so only rateLimiterTimeoutMs ends take().
+  const io = new Redis(silent.url);
+  io.on('error', () => {});
+  const nr = createClient({ url: silent.url });
+  nr.on('error', () => {});
+  const connecting = nr.connect().catch(() => {}); // never resolves against this server
+  cleanups.push(async () => {
+    io.disconnect();
+    await nr.disconnect().catch(() => {});
+    await connecting;
+  });
+  const stores = { ioredis: io, 'node-redis': nr };
+  const policies = ['local', 'send', 'fail'];
+  const [timeoutMs, deadlineMs, calls] = [300, 2_000, 3];
+  const apps = Object.keys(stores).flatMap((s) => policies.map((p) => ({ appId: `silent-${s}-${p}`, appSecret: DEMO_APP.appSecret, mchId: DEMO_APP.mchId })));
+  const { mock, arrivals } = await recordingMock({ apps, orders: [{ transactionId: 'silent-order', state: 'NOTPAY' }] });
+
+  // Each (store, policy) on an app of its own, all at once; the calls of one are sequential.
+  const runs = Object.entries(stores).flatMap(([storeName, store]) =>
+    policies.map(async (policy) => {
+      const appId = `silent-${storeName}-${policy}`;
+      const client = new TTPayClient({
+        ...DEMO_APP, appId, baseUrl: mock.url, deadlineMs,
+        rateLimiter: redisRateLimiter(store), rateLimiterTimeoutMs: timeoutMs, onRateLimiterError: policy,
+      });
+      const outcomes = [];
+      for (let i = 0; i < calls; i++) {
+        const began = performance.now();
+        const outcome = await client.closeOrder({ transactionId: 'silent-order' }).then(
+          (result) => ({ result }),
+          (error) => ({ error }),
+        );
+        outcomes.push({ ...outcome, ms: performance.now() - began });
+      }
+      client.free();
+      return { storeName, policy, appId, outcomes };
+    }),
+  );
+  for (const { storeName, policy, appId, outcomes } of await Promise.all(runs)) {
+    const ms = outcomes.map((o) => Math.round(o.ms));
+    console.log(`silent Redis via ${storeName}, '${policy}': calls took ${ms.join(', ')} ms`);
+    for (const o of outcomes) {
+      // At least rateLimiterTimeoutMs (the store was given that long), and well within the deadline.
+      assert.ok(o.ms >= timeoutMs - 5 && o.ms < timeoutMs + 400, `${storeName} '${policy}': ${o.ms} ms`);
+      if (policy === 'fail') {
+        const err = o.error;
+        assert.ok(err instanceof TTPayError, `${storeName} '${policy}': ${o.error ?? JSON.stringify(o.result)}`);
+        assert.equal(err.kind, 'network');
+        assert.equal(err.retryable, true);
+        assert.equal(err.attempts, 0);
+        assert.match(err.message, /^rateLimiter failed, so nothing was sent: took longer than rateLimiterTimeoutMs \(300 ms\)/);
+      } else {
+        assert.equal(o.error, undefined, `${storeName} '${policy}': ${o.error?.message}`);
+        assert.equal(o.result.code, 0);
+      }
+    }
+    const sent = arrivals.filter((a) => a.app === appId).length;
+    assert.equal(sent, policy === 'fail' ? 0 : calls, `${storeName} '${policy}': requests the mock received`);
+  }
+  assert.ok(silent.received() > 0, 'both clients did talk to the silent server');
+});
+
+test('an abort during a shared-limiter wait ends the call at once, and nothing is sent', async () => {
+  const appId = 'abort-wait-app';
+  const { mock, arrivals } = await recordingMock({
+    apps: [{ ...DEMO_APP, appId }],
+    orders: [{ transactionId: 'abort-order', state: 'NOTPAY' }],
+  });
+  const io = new Redis(redis.url);
+  cleanups.push(() => io.disconnect());
+  // The app's next free slot, on Redis's clock, 5 s from now: take() answers a wait of ~5000 ms.
+  const key = `ttpay:rate:${appId}`;
+  const [seconds, micros] = await io.time();
+  const nextSlot = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + 5_000;
+  await io.set(key, String(nextSlot), 'PX', 60_000);
+  const client = new TTPayClient({ ...DEMO_APP, appId, baseUrl: mock.url, rateLimiter: redisRateLimiter(io) });
+  const controller = new AbortController();
+  const began = performance.now();
+  const pending = client.closeOrder({ transactionId: 'abort-order' }, { signal: controller.signal });
+  setTimeout(() => controller.abort(), 50);
+  const err = await pending.then(
+    () => assert.fail('the call should have been aborted'),
+    (e) => e,
+  );
+  const took = performance.now() - began;
+  console.log(`abort 50 ms into a ~5000 ms shared-limiter wait: rejected after ${Math.round(took)} ms`);
+  assert.ok(err instanceof TTPayError, String(err));
+  assert.equal(err.kind, 'aborted');
+  assert.equal(err.attempts, 0);
+  assert.ok(took < 250, `rejected after ${took} ms`);
+  assert.equal(arrivals.length, 0, 'nothing was sent');
+  assert.equal(mock.order('abort-order').state, 'NOTPAY');
+  // The slot it reserved stays taken (the contract has no refund): the next one is 200 ms later.
+  assert.equal(Number(await io.get(key)), nextSlot + 1000 / RATE);
+  client.free();
+});
