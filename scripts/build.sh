@@ -33,9 +33,10 @@ node -e 'const fs = require("fs"); const f = "pkg/dist/ttpay_wasm.js";
   if (!url.test(glue)) { console.error("build: the glue no longer has its default .wasm URL; review this step"); process.exit(1); }
   fs.writeFileSync(f, glue.replace(url, "undefined"));'
 # The shared initialiser, the error class and the glue, as one minified ESM file that the ESM
-# entries import (names kept, so `TTPayClient.name` and stack traces still read). The readable
+# entries import. No --keep-names: its helper defines each name with a descriptor that a polluted
+# Object.prototype.get breaks; the names users see (TTPayClient, TTPayError) are literals. The readable
 # sources stay in pkg/src.
-node_modules/.bin/esbuild pkg/src/api.js --bundle --minify --keep-names --format=esm \
+node_modules/.bin/esbuild pkg/src/api.js --bundle --minify --format=esm \
   --define:TTPAY_VERSION="\"$(node -p 'require("./pkg/package.json").version')\"" \
   --outfile=pkg/dist/api.js --log-level=warning
 
@@ -50,12 +51,12 @@ node -e 'const fs = require("fs");
 # wrapper over the CommonJS file: Node's scan of a CommonJS file's exports on `import` cost ~15 ms
 # of every cold start.
 version=$(node -p 'require("./pkg/package.json").version')
-node_modules/.bin/esbuild pkg/src/node.mjs --bundle --minify --keep-names --platform=node --format=esm \
+node_modules/.bin/esbuild pkg/src/node.mjs --bundle --minify --platform=node --format=esm \
   --target=node18 --define:TTPAY_VERSION="\"$version\"" --external:../dist/ttpay_wasm_base64.js \
   --outfile=pkg/dist/node.mjs --log-level=warning
 sed -i 's|"../dist/ttpay_wasm_base64.js"|"./ttpay_wasm_base64.js"|' pkg/dist/node.mjs
 grep -q '"./ttpay_wasm_base64.js"' pkg/dist/node.mjs
-node_modules/.bin/esbuild pkg/src/node.mjs --bundle --minify --keep-names --platform=node --format=cjs \
+node_modules/.bin/esbuild pkg/src/node.mjs --bundle --minify --platform=node --format=cjs \
   --target=node18 --define:TTPAY_VERSION="\"$version\"" --outfile=pkg/dist/node.cjs --log-level=warning
 # The mock for `require('ttpay-wasm/mock')` (it is written as ESM; Node 18 cannot require ESM).
 node_modules/.bin/esbuild pkg/mock/index.js --bundle --platform=node --format=cjs --target=node18 \

@@ -473,6 +473,42 @@ fn a_data_only_signature_counts_only_for_a_data_member_about_the_requested_order
 }
 
 #[test]
+fn a_whole_body_signature_over_another_orders_success_is_refused() {
+    // Genuinely signed by TTPay for order A, answered to a close of order B by a man in the
+    // middle in another process (so the nonce table has not seen it).
+    let v = &reply_vectors()[0];
+    let (secret, _, _, now) = vector_parts(v);
+    let body = r#"{"code":0,"msg":"ok","request_id":"r","data":{"transaction_id":"order-a","trade_state":"CLOSED"}}"#;
+    let (ts, nonce) = (s(v, "ttpay_timestamp"), "0123456789ABCDEF0123456789ABCDEF");
+    let plain = format!("{ts}\n{nonce}\n{body}");
+    let signature = ttpay_wasm::core::base64::encode(&secret.encrypt(plain.as_bytes()));
+    let sig = ReplySignature {
+        timestamp: ts,
+        nonce,
+        signature: &signature,
+    };
+    let parsed = json::parse(body).unwrap();
+    let check = |tx: &str| {
+        let expected = Expected {
+            transaction_id: Some(tx),
+        };
+        verify::verify(&secret, &sig, body, Some(&parsed), expected, now)
+    };
+    assert!(check("order-a").is_ok(), "its own order verifies");
+    let err = check("order-b").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Signature);
+    assert!(err.message.contains("another order"), "{}", err.message);
+    let c = config_with(|r| {
+        r.app_secret = Input::Str(s(v, "app_secret").into());
+        r.verify_responses = Input::Str("require".into());
+    });
+    match one_signed_reply(&c, "order-b", body, &sig, now) {
+        Next::Done(Err(e)) => assert_eq!(e.kind, ErrorKind::Signature),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn one_or_two_signature_headers_are_a_signature_error_never_unsigned() {
     let secret = AppSecret::new(SECRET).unwrap();
     let (ts, nonce, sig) = (Some("1767225600000"), Some("n"), Some("AAAA"));

@@ -18,6 +18,9 @@ let exports;
  * call after `free()` is a rejected `TTPayError` instead, and the wasm object is out of reach.
  */
 class TTPayClient {
+  // A literal: the bundle is minified without esbuild's --keep-names, whose helper calls
+  // Object.defineProperty with a descriptor a polluted Object.prototype.get breaks.
+  static name = 'TTPayClient';
   #client;
   #freed;
 
@@ -82,7 +85,7 @@ export function bindShared(compile, crypto) {
   const existing = globalThis[INSTANCE];
   if (existing !== undefined) return existing;
   const api = bind(compile(), crypto);
-  Object.defineProperty(globalThis, INSTANCE, { value: api });
+  Object.defineProperty(globalThis, INSTANCE, { __proto__: null, value: api });
   return api;
 }
 

@@ -37,16 +37,34 @@ export const TTPayCode = Object.freeze({
   INVALID_PARAMETER: 20005,
 });
 
+// Read once, before any caller code runs: a later `Object.prototype` change cannot reach it.
+const hasOwn = Object.prototype.hasOwnProperty;
+const own = (init, key) => (hasOwn.call(init, key) ? init[key] : undefined);
+
 export class TTPayError extends Error {
+  // A literal, not the class's binding name, which minifiers rename.
+  static name = 'TTPayError';
+
+  // Fields: own data properties, defined (not assigned) before the constructor body runs.
+  kind;
+  code;
+  msg;
+  httpStatus;
+  requestId;
+  retryable;
+  attempts;
+
   constructor(init) {
-    super(String(init.message), init.cause === undefined ? undefined : { cause: init.cause });
-    this.kind = init.kind;
-    this.code = init.code ?? null;
-    this.msg = init.msg ?? null;
-    this.httpStatus = init.httpStatus ?? null;
-    this.requestId = init.requestId ?? null;
-    this.retryable = init.retryable === true;
-    this.attempts = init.attempts ?? 0;
+    // Own members only: a polluted `Object.prototype.cause` (or `code`…) must not reach errors.
+    const cause = own(init, 'cause');
+    super(String(own(init, 'message')), cause === undefined ? undefined : { cause });
+    this.kind = own(init, 'kind');
+    this.code = own(init, 'code') ?? null;
+    this.msg = own(init, 'msg') ?? null;
+    this.httpStatus = own(init, 'httpStatus') ?? null;
+    this.requestId = own(init, 'requestId') ?? null;
+    this.retryable = own(init, 'retryable') === true;
+    this.attempts = own(init, 'attempts') ?? 0;
   }
 
   toJSON() {
@@ -55,5 +73,11 @@ export class TTPayError extends Error {
   }
 }
 
-// On the prototype, before any instance exists, so every stack starts with "TTPayError:".
-Object.defineProperty(TTPayError.prototype, 'name', { value: 'TTPayError', writable: true, configurable: true });
+// On the prototype, before any instance exists, so every stack starts with "TTPayError:". A
+// null-prototype descriptor: a polluted `Object.prototype.get` must not turn it into an accessor.
+Object.defineProperty(TTPayError.prototype, 'name', {
+  __proto__: null,
+  value: 'TTPayError',
+  writable: true,
+  configurable: true,
+});

@@ -200,34 +200,32 @@ pub fn verify(
         return Err(refuse("covers another TTPay-Nonce"));
     }
     let signed_body = signed_body.ok_or_else(|| refuse("covers no body"))?;
-    if signed_body == body_text {
-        return Ok(ts_ms);
-    }
-    let signed_value = json::parse(signed_body).map_err(|_| refuse("does not match the body"))?;
-    let Some(body) = body else {
-        return Err(refuse("does not match the body"));
-    };
-    if signed_value.same_as(body) {
-        return Ok(ts_ms);
-    }
-    match body.get("data") {
-        Some(data) if signed_value.same_as(data) => {
-            data_member_may_match(data, expected).map(|()| ts_ms)
+    if signed_body != body_text {
+        let signed_value =
+            json::parse(signed_body).map_err(|_| refuse("does not match the body"))?;
+        let Some(body) = body else {
+            return Err(refuse("does not match the body"));
+        };
+        if !signed_value.same_as(body) {
+            match body.get("data") {
+                Some(data) if signed_value.same_as(data) => data_member_may_match(data)?,
+                _ => return Err(refuse("does not match the body")),
+            }
         }
-        _ => Err(refuse("does not match the body")),
     }
+    same_order(body, expected)?;
+    Ok(ts_ms)
 }
 
-/// A signature over `data` alone authenticates `data` only, so the match counts just when the
-/// signed member cannot be a rearranged reply: a whole TTPay reply (an object with a `code`)
-/// moved under `data` beside an unsigned `code: 0`, or a reply about another order.
-fn data_member_may_match(data: &Value, expected: Expected<'_>) -> Result<(), Error> {
-    if data.get("code").is_some() {
-        return Err(refuse(
-            "covers a whole TTPay reply placed under `data`, not this reply's code",
-        ));
-    }
-    match (expected.transaction_id, data.get("transaction_id")) {
+/// Any signed reply, whole or `data` only, about another order is refused: a man in the middle
+/// could otherwise answer a close request with a genuine success captured for another order (a
+/// replay the nonce table cannot see when it was captured by another process). A reply without
+/// `data.transaction_id` (TTPay's errors) names no order and cannot be bound to one.
+fn same_order(body: Option<&Value>, expected: Expected<'_>) -> Result<(), Error> {
+    let answered = body
+        .and_then(|b| b.get("data"))
+        .and_then(|d| d.get("transaction_id"));
+    match (expected.transaction_id, answered) {
         (Some(asked), Some(answered)) if answered.as_str() != Some(asked) => Err(refuse(cat(&[
             "covers another order (data.transaction_id is not the requested ",
             asked,
@@ -235,4 +233,16 @@ fn data_member_may_match(data: &Value, expected: Expected<'_>) -> Result<(), Err
         ]))),
         _ => Ok(()),
     }
+}
+
+/// A signature over `data` alone authenticates `data` only, so the match counts just when the
+/// signed member cannot be a whole TTPay reply (an object with a `code`) moved under `data` beside
+/// an unsigned `code: 0`.
+fn data_member_may_match(data: &Value) -> Result<(), Error> {
+    if data.get("code").is_some() {
+        return Err(refuse(
+            "covers a whole TTPay reply placed under `data`, not this reply's code",
+        ));
+    }
+    Ok(())
 }

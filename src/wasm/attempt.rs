@@ -6,7 +6,7 @@
 //! fetch and against every read of the body, so a server that stalls after its headers, or an
 //! injected fetch that ignores `signal`, still cannot hang the call.
 
-use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect};
@@ -148,6 +148,9 @@ async fn read_body(
     let read = method(&reader, "read")
         .ok_or_else(|| BodyError::Js(JsValue::from_str("the body reader has no read()")))?;
     let mut out = Vec::new();
+    // Empty chunks add nothing to `out`, so they are bounded apart: a stream that yields them
+    // forever resolves each read at once and would starve the timers that bound the call.
+    let mut empty_chunks = 0u32;
     loop {
         let next = read.call0(&reader).map_err(BodyError::Js)?;
         let next = promise_resolve(&next).map_err(BodyError::Js)?;
@@ -155,26 +158,45 @@ async fn read_body(
         if get(&chunk, "done").is_truthy() {
             return Ok(out);
         }
-        // `isView` first: it never runs a Proxy trap, and a real view's prototype walk cannot throw.
+        // `isView` first: it never runs a Proxy trap. Then a copy made by the Uint8Array
+        // constructor, which reads the view's internal length, never a `length` getter a
+        // subclass may have made throw.
         let value = get(&chunk, "value");
-        let value: Uint8Array = if ArrayBuffer::is_view(&value) {
-            value.dyn_into().map_err(BodyError::Js)?
-        } else {
+        if !ArrayBuffer::is_view(&value) {
             return Err(BodyError::Js(JsValue::from_str(
                 "a body chunk is not a Uint8Array",
             )));
-        };
-        if out.len() + value.length() as usize > limit {
-            if let Some(cancel) = method(&reader, "cancel") {
-                settle_quietly(cancel.call0(&reader));
+        }
+        let value = new_bytes(&value).map_err(BodyError::Js)?;
+        let len = value.length() as usize;
+        if len == 0 {
+            empty_chunks += 1;
+            if empty_chunks > MAX_EMPTY_CHUNKS {
+                cancel_reader(&reader);
+                return Err(BodyError::Js(JsValue::from_str(
+                    "the body stream yields empty chunks without end",
+                )));
             }
+            continue;
+        }
+        if out.len() + len > limit {
+            cancel_reader(&reader);
             return Err(BodyError::TooLarge);
         }
         let start = out.len();
-        out.resize(start + value.length() as usize, 0);
+        out.resize(start + len, 0);
         if let Some(dst) = out.get_mut(start..) {
             value.copy_to(dst);
         }
+    }
+}
+
+/// More empty chunks than any real stream sends in one reply.
+const MAX_EMPTY_CHUNKS: u32 = 1024;
+
+fn cancel_reader(reader: &JsValue) {
+    if let Some(cancel) = method(reader, "cancel") {
+        settle_quietly(cancel.call0(reader));
     }
 }
 

@@ -57,7 +57,13 @@ type Subscriber = Rc<dyn Fn()>;
 /// One signal being listened to, and the calls that wait on it.
 struct Watched {
     signal: JsValue,
-    listener: Closure<dyn FnMut()>,
+    /// Which watch this is: a slot is reused, and a listener of an earlier watch (left on a signal
+    /// whose `removeEventListener` did nothing) must not fire the new one's subscribers.
+    id: u32,
+    /// `ON_ABORT` bound to this slot and id: a plain JavaScript function that stays callable
+    /// after the watch ends, so a signal that kept it calls a no-op rather than a dropped
+    /// closure (which throws inside the signal's dispatch: an uncaught exception in Node).
+    listener: Function,
     subscribers: Vec<(u32, Subscriber)>,
 }
 
@@ -71,6 +77,13 @@ struct Registry {
 
 thread_local! {
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+    /// The one abort listener, `(slot, id) => fire(slot, id)`, created once per instance and
+    /// never dropped; each signal gets it bound to its slot.
+    static ON_ABORT: Function = Closure::<dyn Fn(f64, f64)>::new(|slot: f64, id: f64| {
+        fire(slot as usize, id as u32)
+    })
+    .into_js_value()
+    .unchecked_into();
 }
 
 /// A call's subscription to a signal's abort; unsubscribes on drop.
@@ -79,13 +92,14 @@ struct Subscription {
     token: u32,
 }
 
-fn fire(slot: usize) {
+fn fire(slot: usize, id: u32) {
     // Copied out first: a subscriber may unsubscribe (or subscribe) while it runs.
     let subscribers: Vec<Subscriber> = REGISTRY.with(|r| {
         r.borrow()
             .slots
             .get(slot)
             .and_then(Option::as_ref)
+            .filter(|w| w.id == id)
             .map(|w| w.subscribers.iter().map(|(_, f)| f.clone()).collect())
             .unwrap_or_default()
     });
@@ -116,36 +130,38 @@ fn subscribe(signal: &Signal, on_abort: Subscriber) -> Option<Subscription> {
     if let Some(slot) = known {
         return Some(Subscription { slot, token });
     }
-    let slot_of_listener = Rc::new(std::cell::Cell::new(usize::MAX));
-    let listener = {
-        let slot = slot_of_listener.clone();
-        Closure::<dyn FnMut()>::new(move || fire(slot.get()))
-    };
-    let add = method(&signal.0, "addEventListener")?;
-    let abort = JsValue::from_str("abort");
-    add.call2(&signal.0, &abort, listener.as_ref().unchecked_ref())
-        .ok()?;
+    // The slot is taken before the signal's code runs, so the listener knows where it points.
     let slot = REGISTRY.with(|r| {
         let mut r = r.borrow_mut();
-        let watched = Watched {
-            signal: signal.0.clone(),
-            listener,
-            subscribers: vec![(token, on_abort)],
-        };
         match r.slots.iter().position(Option::is_none) {
-            Some(free) => {
-                if let Some(s) = r.slots.get_mut(free) {
-                    *s = Some(watched);
-                }
-                free
-            }
+            Some(free) => free,
             None => {
-                r.slots.push(Some(watched));
+                r.slots.push(None);
                 r.slots.len() - 1
             }
         }
     });
-    slot_of_listener.set(slot);
+    let listener: Function = ON_ABORT.with(|f| {
+        f.bind2(
+            &JsValue::NULL,
+            &JsValue::from_f64(slot as f64),
+            &JsValue::from_f64(f64::from(token)),
+        )
+        .unchecked_into()
+    });
+    let add = method(&signal.0, "addEventListener")?;
+    add.call2(&signal.0, &JsValue::from_str("abort"), &listener)
+        .ok()?;
+    REGISTRY.with(|r| {
+        if let Some(s) = r.borrow_mut().slots.get_mut(slot) {
+            *s = Some(Watched {
+                signal: signal.0.clone(),
+                id: token,
+                listener,
+                subscribers: vec![(token, on_abort)],
+            });
+        }
+    });
     map.set(key, &JsValue::from_f64(slot as f64));
     Some(Subscription { slot, token })
 }
@@ -168,11 +184,7 @@ impl Drop for Subscription {
         // Outside the borrow: removing the listener runs the signal's own code.
         if let Some(w) = done {
             if let Some(remove) = method(&w.signal, "removeEventListener") {
-                let _ = remove.call2(
-                    &w.signal,
-                    &JsValue::from_str("abort"),
-                    w.listener.as_ref().unchecked_ref(),
-                );
+                let _ = remove.call2(&w.signal, &JsValue::from_str("abort"), &w.listener);
             }
         }
     }

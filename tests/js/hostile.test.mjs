@@ -106,19 +106,20 @@ test('a genuine reply replayed inside the window is refused as a replay', async 
   const mock = await mockFor(t);
   let captured;
   const proxy = await mitm(t, mock.url, async (forward) => {
-    if (captured) return captured; // the second request never reaches TTPay
+    if (captured) return captured; // later requests never reach TTPay
     captured = await forward();
     return captured;
   });
   const client = clientFor(mock, { baseUrl: proxy, maxRetries: 0 });
   assert.equal((await client.closeOrder({ transactionId: 'order-1001' })).verified, true);
-  const err = await rejection(client.closeOrder({ transactionId: 'order-1002' }));
+  // The same order closed again (a retry by the application): the captured reply is a replay.
+  const err = await rejection(client.closeOrder({ transactionId: 'order-1001' }));
   assertTTPayError(err, 'signature', { code: 0 });
   assert.match(err.message, /seen before/);
-  assert.equal(mock.order('order-1002').state, 'NOTPAY', 'the replay did not stand in for a close');
-  // Another client of the same instance is not fooled either.
-  const other = await rejection(clientFor(mock, { baseUrl: proxy, maxRetries: 0 }).closeOrder({ transactionId: 'order-1003' }));
+  // Another client of the same instance is not fooled either, nor is a close of another order.
+  const other = await rejection(clientFor(mock, { baseUrl: proxy, maxRetries: 0 }).closeOrder({ transactionId: 'order-1002' }));
   assertTTPayError(other, 'signature');
+  assert.equal(mock.order('order-1002').state, 'NOTPAY', 'the replay did not stand in for a close');
 });
 
 test('one or two of the three signature headers stripped: a signature error, not an unsigned success', async (t) => {
@@ -463,5 +464,140 @@ test('TTPayError is what every rejection is, even for inputs no test above thoug
   for (const v of odd) {
     const err = await rejection(new TTPayClient({ ...DEMO_APP, rateLimitPerSecond: null }).closeOrder({ transactionId: v }));
     assert.ok(err instanceof TTPayError, String(err));
+  }
+});
+
+// ---- Found by attacking the packed package ----
+
+test('a whole-body signature over a success for another order is refused', async (t) => {
+  const mock = await mockFor(t);
+  let about = 'order-1002';
+  const proxy = await mitm(t, mock.url, async (forward) => {
+    await forward();
+    // A success TTPay signed whole for order `about` (captured elsewhere, by another process,
+    // so this instance's nonce table has never seen it), answered to a close of another order.
+    const body = `{"code":0,"msg":"ok","request_id":"${randomUUID()}","data":{"transaction_id":"${about}","trade_state":"CLOSED"}}`;
+    return { status: 200, headers: signedHeaders(body), body };
+  });
+  const client = clientFor(mock, { baseUrl: proxy, verifyResponses: 'require', maxRetries: 0 });
+  const err = assertTTPayError(await rejection(client.closeOrder({ transactionId: 'order-1001' })), 'signature', { code: 0 });
+  assert.match(err.message, /another order/);
+  about = 'order-1003';
+  assert.equal((await client.closeOrder({ transactionId: 'order-1003' })).verified, true);
+});
+
+/** A Response-like object whose body reader answers `read()` with `chunk()` for ever. */
+function streamingReply(chunk) {
+  return cannedFetch(() => ({
+    status: 200,
+    headers: new Headers({ 'content-type': 'application/json' }),
+    body: { getReader: () => ({ read: async () => ({ done: false, value: chunk() }), cancel: async () => {} }) },
+  }));
+}
+
+test('a body stream of empty chunks without end fails the call instead of starving its timers', async () => {
+  const fetch = streamingReply(() => new Uint8Array(0));
+  const client = new TTPayClient({ ...DEMO_APP, fetch, rateLimitPerSecond: null, maxRetries: 0 });
+  const err = assertTTPayError(await rejection(client.closeOrder({ transactionId: 'order-1001' }, { timeoutMs: 60_000 })), 'network');
+  assert.match(err.message, /empty chunks/);
+});
+
+test('a body chunk whose length getter throws is read by its real length, without a throw through wasm', async () => {
+  class Liar extends Uint8Array {
+    get length() {
+      throw new Error('length getter');
+    }
+  }
+  let sent = false;
+  const body = new TextEncoder().encode('{"code":0,"msg":"ok"}');
+  const fetch = cannedFetch(() => ({
+    status: 200,
+    headers: new Headers(),
+    body: {
+      getReader: () => ({
+        read: async () => {
+          if (sent) return { done: true };
+          sent = true;
+          const liar = new Liar(body.length);
+          Uint8Array.prototype.set.call(liar, body);
+          return { done: false, value: liar };
+        },
+      }),
+    },
+  }));
+  const client = new TTPayClient({ ...DEMO_APP, fetch, rateLimitPerSecond: null, maxRetries: 0 });
+  const ok = await client.closeOrder({ transactionId: 'order-1001' });
+  assert.equal(ok.msg, 'ok');
+});
+
+test('a signal that keeps its listener after removeEventListener never reaches a finished call or a later one', async (t) => {
+  const mock = await mockFor(t);
+  const client = clientFor(mock, { maxRetries: 0 });
+  // Looks like an AbortSignal, but removing a listener does nothing: it calls every listener it
+  // was ever given when it fires.
+  const sticky = () => {
+    const listeners = [];
+    return {
+      listeners,
+      signal: {
+        aborted: false,
+        reason: undefined,
+        addEventListener: (type, f) => listeners.push(f),
+        removeEventListener: () => {},
+      },
+    };
+  };
+  const first = sticky();
+  assert.equal((await client.closeOrder({ transactionId: 'order-1001' }, { signal: first.signal })).code, 0);
+  assert.equal(first.listeners.length, 1);
+  // A later call on another signal takes the same slot; the stale listener fires meanwhile.
+  const slow = clientFor(mock, {
+    maxRetries: 0,
+    fetch: async (url, init) => {
+      await new Promise((r) => setTimeout(r, 200));
+      return fetch(url, init);
+    },
+  });
+  const second = sticky();
+  const pending = slow.closeOrder({ transactionId: 'order-1002' }, { signal: second.signal });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.doesNotThrow(() => first.listeners[0]());
+  const ok = await pending;
+  assert.equal(ok.code, 0, 'the stale listener did not abort the call on the new signal');
+  assert.doesNotThrow(() => second.listeners[0]());
+});
+
+test('a polluted Object.prototype.get/set/cause breaks neither calls nor errors (import and require)', async () => {
+  const { execFileSync } = await import('node:child_process');
+  // Polluted after loading, as a merged request payload would (`{"__proto__": {"get": …}}`):
+  // before it, Node's own module loaders break on the same pollution.
+  // (Node's own streams break on it, so the reply is a plain Response-like object.)
+  const probe = `
+    Object.prototype.get = 'polluted'; Object.prototype.set = 'polluted';
+    Object.prototype.cause = 'polluted'; Object.prototype.value = 'polluted';
+    const body = new TextEncoder().encode('{"code":12002,"msg":"no such order"}');
+    const fetch = async () => ({ status: 200, headers: { get: () => null }, arrayBuffer: async () => body.buffer });
+    const client = new m.TTPayClient({ appId: 'a', mchId: 'm', appSecret: '${DEMO_APP.appSecret}', fetch, maxRetries: 0 });
+    client.closeOrder({ transactionId: 'order-1' }).then(() => process.exit(3), (err) => {
+      console.log(JSON.stringify({
+        instance: err instanceof m.TTPayError, name: err.name, kind: err.kind, code: err.code,
+        ownCause: Object.prototype.hasOwnProperty.call(err, 'cause'),
+        classes: [m.TTPayClient.name, m.TTPayError.name],
+      }));
+    });`;
+  const runs = [
+    ['--input-type=module', '-e', `const m = await import('ttpay-wasm');${probe}`],
+    ['--input-type=commonjs', '-e', `const m = require('ttpay-wasm');${probe}`],
+  ];
+  for (const args of runs) {
+    const out = JSON.parse(execFileSync(process.execPath, args, { cwd: new URL('../..', import.meta.url), encoding: 'utf8' }));
+    assert.deepEqual(out, {
+      instance: true,
+      name: 'TTPayError',
+      kind: 'api',
+      code: 12002,
+      ownCause: false,
+      classes: ['TTPayClient', 'TTPayError'],
+    });
   }
 });
