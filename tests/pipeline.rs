@@ -253,9 +253,9 @@ fn the_deadline_cuts_attempts_short_and_refuses_waits_it_cannot_cover() {
         other => panic!("{other:?}"),
     }
     let mut waiting = Call::close_order(&c, &Input::Missing, &Input::Missing).unwrap();
-    assert!(waiting.check_wait(0.0, 500.0).is_ok());
+    assert!(waiting.check_wait(0.0, 500.0, false).is_ok());
     assert_eq!(
-        waiting.check_wait(0.0, 1_500.0).unwrap_err().kind,
+        waiting.check_wait(0.0, 1_500.0, true).unwrap_err().kind,
         ErrorKind::Timeout
     );
 }
@@ -789,6 +789,17 @@ fn the_pacer_spaces_every_request_with_no_burst() {
     // Idle time does not bank slots: after a quiet spell, the next call goes at once, then 200 ms.
     assert_eq!(p.take(5.0, 10_000.0).wait_ms, 0.0);
     assert_eq!(p.take(5.0, 10_000.0).wait_ms, 200.0);
+}
+
+#[test]
+fn a_pacer_taking_over_from_the_shared_limiter_starts_after_its_last_grant() {
+    let mut p = Pacer::new();
+    // The shared limiter granted this process a slot 600 ms ahead; then it failed.
+    p.follow(1_600.0, 5.0);
+    assert_eq!(p.take(5.0, 1_000.0).wait_ms, 800.0);
+    // An earlier grant never moves the pacer back.
+    p.follow(0.0, 5.0);
+    assert_eq!(p.take(5.0, 1_000.0).wait_ms, 1_000.0);
 }
 
 #[test]

@@ -150,13 +150,16 @@ impl Call {
         self.deadline_error("waiting for the shared rate limit (no slot before the deadline)")
     }
 
-    /// Before waiting `wait_ms` (for the rate limiter): refuses a wait the deadline cannot cover.
-    pub fn check_wait(&mut self, now_ms: f64, wait_ms: f64) -> Result<(), Error> {
+    /// Before waiting `wait_ms` for a rate limiter (`shared` or embedded): refuses a wait the
+    /// deadline cannot cover.
+    pub fn check_wait(&mut self, now_ms: f64, wait_ms: f64, shared: bool) -> Result<(), Error> {
         self.started_ms.get_or_insert(now_ms);
         match self.remaining_ms(now_ms) {
-            Some(left) if wait_ms >= left => {
-                Err(self.deadline_error("waiting for the client-side rate limit"))
-            }
+            Some(left) if wait_ms >= left => Err(self.deadline_error(if shared {
+                "waiting for the shared rate limit (its slot comes after the deadline)"
+            } else {
+                "waiting for the client-side rate limit"
+            })),
             _ => Ok(()),
         }
     }

@@ -56,6 +56,15 @@ impl Pacer {
     }
 }
 
+impl Pacer {
+    /// Records a send slot granted elsewhere (by the shared limiter) at `at_ms`: should that
+    /// limiter fail later and this pacer take over, its first slot comes one interval after the
+    /// last shared one instead of at once beside it.
+    pub fn follow(&mut self, at_ms: f64, rate: f64) {
+        self.next_ms = self.next_ms.max(at_ms + interval_ms(rate));
+    }
+}
+
 impl Default for Pacer {
     fn default() -> Pacer {
         Pacer::new()

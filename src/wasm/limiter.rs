@@ -46,6 +46,11 @@ pub fn refund_local(app_id: &str, slot: Slot, rate: f64) {
     with_pacer(app_id, |p| p.refund(slot, rate));
 }
 
+/// Tells the embedded pacer of `app_id` about a slot the shared limiter granted at `at_ms`.
+pub fn follow_local(app_id: &str, at_ms: f64, rate: f64) {
+    with_pacer(app_id, |p| p.follow(at_ms, rate));
+}
+
 /// The user's `rateLimiter`: an object with `take(key, { ratePerSecond, maxWaitMs, signal })`.
 pub struct SharedLimiter {
     object: JsValue,

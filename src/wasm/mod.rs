@@ -306,7 +306,10 @@ impl Inner {
                 // The slot is the store's now: a wait cut short does not give it back (the
                 // contract has no refund), which costs the app one slot of its budget.
                 Ok(SharedAnswer::Wait(ms)) => {
-                    call.check_wait(now(), ms).map_err(|e| js_error(&e, None))?;
+                    let granted = now();
+                    limiter::follow_local(&config.app_id, granted + ms, rate);
+                    call.check_wait(granted, ms, true)
+                        .map_err(|e| js_error(&e, None))?;
                     return timers::sleep(ms, signal)
                         .await
                         .map_err(|reason| aborted(call, reason));
@@ -329,7 +332,7 @@ impl Inner {
         }
         let slot = limiter::take_local(&config.app_id, rate, now());
         if slot.wait_ms > 0.0 {
-            if let Err(e) = call.check_wait(now(), slot.wait_ms) {
+            if let Err(e) = call.check_wait(now(), slot.wait_ms, false) {
                 limiter::refund_local(&config.app_id, slot, rate);
                 return Err(js_error(&e, None));
             }
