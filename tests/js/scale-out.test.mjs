@@ -4,14 +4,12 @@
 // (Miniflare) sharing one Durable Object, and the mock TTPay, which records when each API request
 // arrives. The figures are printed with console.log so they show in the test output.
 //
-// Measures: "max in any window" is the largest number of arrivals in any sliding 1000 ms window
-// (TTPay counts per second, so 5 is the budget; the assertion allows 6 for scheduling jitter
-// between processes). "Achieved rate" counts the arrivals between one second after the first and
-// one second before the last, over that span: the first and last second are left out because
-// the callers start (and their queues drain) at slightly different moments, which says nothing
-// about the limiter.
+// The servers, the caller processes and the measures live in fixtures/scale-out.mjs, shared with
+// the limiter bench (bench/limiter.mjs): "max in any window" is the largest number of arrivals in
+// any sliding 1000 ms window (the assertions allow 6 for scheduling jitter between processes);
+// "achieved rate" leaves out the first and the last second.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,126 +19,20 @@ import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
-import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
+import { DEMO_APP } from 'ttpay-wasm/mock';
 import { redisRateLimiter } from 'ttpay-wasm/redis';
+import { RATE, callerConfigs, fmt, measure, recordingMock, runCallers, seededOrders, startRedis, stopAll } from './fixtures/scale-out.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CALLER = fileURLToPath(new URL('./fixtures/caller.mjs', import.meta.url));
-const REDIS_SERVER = 'redis-server'; // Debian's package; make setup installs it
-const CLOSE_PATH = '/v1/transaction/close';
-const RATE = 5;
 
-// Everything started here, so that after() can stop what a failed test left behind.
-const children = new Set();
-const redisServers = new Set();
+// What this file starts besides the fixtures' servers and processes, so that after() can stop
+// what a failed test left behind.
 const cleanups = [];
 
 after(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  for (const server of redisServers) server.kill('SIGKILL');
+  await stopAll();
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-/** A loopback port that was free a moment ago. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A real redis-server on 127.0.0.1, without persistence; killed in after() at the latest. */
-async function startRedis() {
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const proc = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  redisServers.add(proc);
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  exited.then(() => redisServers.delete(proc));
-  let log = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start in 10 s:\n${log}`)), 10_000);
-    proc.stdout.setEncoding('utf8').on('data', (chunk) => {
-      log += chunk;
-      if (/Ready to accept connections/.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${log}`));
-    });
-  });
-  proc.stdout.resume();
-  return { url: `redis://127.0.0.1:${port}`, port, kill: () => (proc.kill('SIGKILL'), exited) };
-}
-
-/** The mock TTPay, recording when each API request arrived and which process sent it. */
-async function recordingMock(options = {}) {
-  const arrivals = [];
-  const mock = await startMockServer({
-    lifetimeMs: 180_000,
-    ...options,
-    onRequest: (request) => {
-      if (request.url === CLOSE_PATH) {
-        let order = null;
-        try {
-          order = JSON.parse(request.body).transaction_id ?? null;
-        } catch {}
-        arrivals.push({ at: performance.now(), from: request.headers['user-agent'], app: request.headers.app_id, order });
-      }
-    },
-  });
-  cleanups.push(() => mock.close());
-  return { mock, arrivals };
-}
-
-/**
- * Starts one fixtures/caller.mjs process. It says when it is ready; `go()` starts its loops; it
- * must then end by itself: it is killed after `boundMs` (from its start), and the test fails.
- */
-function spawnCaller(config, boundMs) {
-  const child = spawn(process.execPath, [CALLER, JSON.stringify(config)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill('SIGKILL');
-  }, boundMs);
-  const exited = new Promise((resolve) => {
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      const lines = stdout.trim().split('\n').filter(Boolean);
-      let summary = null;
-      try {
-        summary = JSON.parse(lines.at(-1));
-      } catch {}
-      resolve({ name: config.userAgent, code, signal, killed, stdout, stderr, summary, endedAt: performance.now() });
-    });
-  });
-  const ready = new Promise((resolve, reject) => {
-    child.stdout.on('data', () => stdout.includes('{"ready":true}') && resolve());
-    exited.then((r) => reject(new Error(`${config.userAgent} ended before it was ready (${r.code ?? r.signal}):\n${r.stderr}`)));
-  });
-  ready.catch(() => {});
-  return { ready, exited, go: () => child.stdin.end('go\n') };
-}
-
-/** Runs callers together: all start their loops at the same moment, once every one is ready. */
-async function runCallers(configs, boundMs) {
-  const callers = configs.map((c) => spawnCaller(c, boundMs));
-  await Promise.all(callers.map((c) => c.ready));
-  const startedAt = performance.now();
-  for (const c of callers) c.go();
-  return { startedAt, results: Promise.all(callers.map((c) => c.exited)) };
-}
 
 /** Asserts that a caller process succeeded and ended by itself. */
 function assertEndedByItself(r, deadlineMs) {
@@ -150,44 +42,6 @@ function assertEndedByItself(r, deadlineMs) {
   assert.equal(r.summary.overDeadline, 0, `${r.name}: a call outlived its deadline by 100 ms: ${JSON.stringify(r.summary)}`);
   assert.ok(r.summary.maxCallMs <= deadlineMs + 100, `${r.name}: slowest call ${r.summary.maxCallMs} ms`);
 }
-
-/** The largest count in any sliding 1000 ms window, and the rate between the first and last second. */
-function measure(times) {
-  const t = [...times].sort((a, b) => a - b);
-  let maxInWindow = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (j < t.length && t[j] < t[i] + 1000) j++;
-    maxInWindow = Math.max(maxInWindow, j - i);
-  }
-  const from = t[0] + 1000;
-  const to = t.at(-1) - 1000;
-  const inner = t.filter((x) => x >= from && x < to).length;
-  const rate = to - from >= 2000 ? inner / ((to - from) / 1000) : NaN; // too short a span says little
-  return { requests: t.length, spanMs: Math.round(t.at(-1) - t[0]), maxInWindow, rate: Math.round(rate * 100) / 100 };
-}
-
-const fmt = (m) =>
-  `${m.requests} requests over ${(m.spanMs / 1000).toFixed(1)} s; max in any 1000 ms window ${m.maxInWindow}` +
-  (Number.isNaN(m.rate) ? '' : `; achieved ${m.rate}/s`);
-
-/** The callers' configs: `processes` processes of `loops` loops, each loop on an order of its own. */
-function callerConfigs({ processes, loops, store, redisUrl, mock, runMs, deadlineMs, tag, extra = {} }) {
-  return Array.from({ length: processes }, (_, k) => ({
-    store: typeof store === 'function' ? store(k) : store,
-    redisUrl,
-    baseUrl: mock.url,
-    ...DEMO_APP,
-    userAgent: `scale-out/${tag}-${k}`,
-    loops,
-    runMs,
-    deadlineMs,
-    orders: Array.from({ length: loops }, (_, i) => `${tag}-${k}-${i}`),
-    ...extra,
-  }));
-}
-
-const seededOrders = (tag, processes, loops) =>
-  Array.from({ length: processes * loops }, (_, n) => ({ transactionId: `${tag}-${Math.floor(n / loops)}-${n % loops}`, state: 'NOTPAY' }));
 
 let redis; // the redis-server of tests 1 and 4c
 
