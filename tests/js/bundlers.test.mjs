@@ -5,13 +5,13 @@
 // Chromium. The apps are examples/bundlers/; each closes its own seeded order and shows the typed
 // error for an unknown one.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from './helpers.mjs';
 import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,15 +26,7 @@ const BUILDS = [
   'wrangler', 'vite-cloudflare', 'vite-build', 'vite-dev', 'webpack-web', 'esbuild-browser',
 ];
 
-/** Runs a command (bounded in time), resolving to its stdout; rejects with its output on failure. */
-function run(cmd, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 60_000, maxBuffer: 16 << 20, ...options }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
+const run = (cmd, args, options = {}) => runCommand(cmd, args, { timeout: 60_000, ...options });
 
 let consumer;
 let mock;

@@ -1,6 +1,7 @@
 // Shared fixtures for the integration tests: a mock per test, servers that misbehave on purpose,
 // and the secret-hygiene check. Every server listens on 127.0.0.1 and is closed by the test.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { inspect } from 'node:util';
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
@@ -102,4 +103,15 @@ export function cannedFetch(make) {
   };
   f.calls = [];
   return f;
+}
+
+/** Runs a command (bounded: 120 s unless `options.timeout` says otherwise), resolving to its
+ * stdout; rejects with its whole output on failure. */
+export function runCommand(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 120_000, maxBuffer: 16 << 20, ...options }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }

@@ -3,12 +3,12 @@
 // workerd (a Worker bundled by wrangler, run by Miniflare) and a strict TypeScript consumer.
 // The examples/ are what runs, so they cannot rot.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from './helpers.mjs';
 import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,15 +20,7 @@ const NODES = {
 };
 const RUNS = ['node18-esm', 'node18-cjs', 'node20-esm', 'node20-cjs', 'node22-esm', 'node22-cjs', 'deno', 'bun-esm', 'bun-cjs', 'worker'];
 
-/** Runs a command (bounded in time), resolving to its stdout; rejects with its output on failure. */
-function run(cmd, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 120_000, maxBuffer: 16 << 20, ...options }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
+const run = (cmd, args, options = {}) => runCommand(cmd, args, { timeout: 120_000, ...options });
 
 let consumer;
 let mock;

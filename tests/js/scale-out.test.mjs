@@ -9,13 +9,13 @@
 // any sliding 1000 ms window (the assertions allow 6 for scheduling jitter between processes);
 // "achieved rate" leaves out the first and the last second.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from './helpers.mjs';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
@@ -95,15 +95,7 @@ test('embedded limiter (no rateLimiter): 4 processes × 10 callers each keep to 
 
 // ---- Cloudflare Workers: one Durable Object for two Workers ----
 
-/** Runs a command (bounded in time), resolving to its stdout; rejects with its output on failure. */
-function run(cmd, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 120_000, maxBuffer: 16 << 20, ...options }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
+const run = (cmd, args, options = {}) => runCommand(cmd, args, { timeout: 120_000, ...options });
 
 /**
  * The packed package installed into a throw-away consumer project, as runtimes.test.mjs does,
