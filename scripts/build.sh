@@ -18,6 +18,15 @@ export PATH="$PWD/node_modules/binaryen/bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS -Zunstable-options -Cpanic=immediate-abort --cfg aes_compact"
 export RUSTC_BOOTSTRAP=1
 
+# `--bench`: the same build with the `bench` feature (`__signCloseOrder`, which `make bench` times
+# and the shipped .wasm leaves out), glue and .wasm only, into bench/out/sign.
+if [ "${1:-}" = --bench ]; then
+  rm -rf bench/out/sign
+  wasm-pack --quiet build --release --target web --no-pack --no-typescript \
+    --out-dir bench/out/sign --out-name ttpay_wasm . -- --features bench -Zbuild-std=std,panic_abort
+  exit 0
+fi
+
 # From scratch each time: files of an earlier layout must not linger and be packed.
 rm -rf pkg/dist
 wasm-pack --quiet build --release --target web --no-pack --no-typescript \
