@@ -42,4 +42,5 @@ fuzz:
 
 # Benchmarks: prints a table, writes bench/results.json (not in CI: timings are not tests).
 bench: build
+	bash scripts/build.sh --bench
 	node bench/run.mjs

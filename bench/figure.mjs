@@ -108,9 +108,10 @@ const figures = {
     return load(() => c.closeOrder('order-bench'), PAR_CALLS, IN_FLIGHT);
   },
   'sign-sdk': async () => {
-    // The package's own instance, through its ESM glue: build + sign one request per op.
-    const glue = await import('../pkg/dist/ttpay_wasm.js');
-    glue.initSync({ module: readFileSync(new URL('../pkg/dist/ttpay_wasm_bg.wasm', import.meta.url)) });
+    // The package's code, through its ESM glue: build + sign one request per op. The shipped
+    // .wasm has no `__signCloseOrder`: `make bench` builds it with the `bench` feature.
+    const glue = await import('./out/sign/ttpay_wasm.js');
+    glue.initSync({ module: readFileSync(new URL('./out/sign/ttpay_wasm_bg.wasm', import.meta.url)) });
     const { webcrypto } = await import('node:crypto');
     glue.__setCrypto(webcrypto);
     const client = new glue.TTPayClient({ ...APP, baseUrl: 'https://api.ttpay.io', rateLimitPerSecond: null });

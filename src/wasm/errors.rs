@@ -4,8 +4,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Function, Reflect};
-use serde::Serialize;
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::core::{Error, Success};
@@ -20,51 +19,37 @@ pub fn set_error_class(class: Function) {
     ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ErrorInit<'a> {
-    kind: &'static str,
-    message: &'a str,
-    // Codes cross as JavaScript numbers (they were JSON numbers): serde-wasm-bindgen's i64 path
-    // would bring formatting code along for values past 2^53 that cannot occur here.
-    code: Option<f64>,
-    msg: Option<&'a str>,
-    http_status: Option<u16>,
-    request_id: Option<&'a str>,
-    retryable: bool,
-    attempts: u32,
+/// A plain object with `fields` set in order. Built by hand: serde-wasm-bindgen cost ~2.4 KB gzip
+/// for the five small objects the package makes (`None` is `null`, numbers are JS numbers).
+pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CloseOrderResult<'a> {
-    code: f64,
-    msg: &'a str,
-    request_id: &'a str,
-    http_status: u16,
-    attempts: u32,
-    verified: bool,
-}
-
-pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    // json_compatible: `None` becomes `null` and maps become plain objects.
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+/// `value`, or `null`.
+pub fn or_null<T>(value: Option<T>, f: impl FnOnce(T) -> JsValue) -> JsValue {
+    value.map_or(JsValue::NULL, f)
 }
 
 /// A `TTPayError` for `err`, with `cause` set when a JavaScript error caused it.
 pub fn js_error(err: &Error, cause: Option<JsValue>) -> JsValue {
-    let init = to_js(&ErrorInit {
-        kind: err.kind.as_str(),
-        message: &err.message,
-        code: err.code.map(|c| c as f64),
-        msg: err.msg.as_deref(),
-        http_status: err.http_status,
-        request_id: err.request_id.as_deref(),
-        retryable: err.retryable,
-        attempts: err.attempts,
-    });
+    // Codes cross as JavaScript numbers (they were JSON numbers).
+    let init = object(&[
+        ("kind", err.kind.as_str().into()),
+        ("message", err.message.as_str().into()),
+        ("code", or_null(err.code, |c| (c as f64).into())),
+        ("msg", or_null(err.msg.as_deref(), JsValue::from_str)),
+        ("httpStatus", or_null(err.http_status, JsValue::from)),
+        (
+            "requestId",
+            or_null(err.request_id.as_deref(), JsValue::from_str),
+        ),
+        ("retryable", err.retryable.into()),
+        ("attempts", err.attempts.into()),
+    ]);
     if let Some(cause) = cause {
         let _ = Reflect::set(&init, &JsValue::from_str("cause"), &cause);
     }
@@ -81,12 +66,12 @@ pub fn js_error(err: &Error, cause: Option<JsValue>) -> JsValue {
 }
 
 pub fn js_result(success: &Success) -> JsValue {
-    to_js(&CloseOrderResult {
-        code: 0.0,
-        msg: &success.msg,
-        request_id: &success.request_id,
-        http_status: success.http_status,
-        attempts: success.attempts,
-        verified: success.verified,
-    })
+    object(&[
+        ("code", 0.into()),
+        ("msg", success.msg.as_str().into()),
+        ("requestId", success.request_id.as_str().into()),
+        ("httpStatus", success.http_status.into()),
+        ("attempts", success.attempts.into()),
+        ("verified", success.verified.into()),
+    ])
 }

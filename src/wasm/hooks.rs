@@ -4,10 +4,9 @@
 //! that rejects, is ignored: watching a payment must never break it.
 
 use js_sys::{Function, Object};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::errors::to_js;
+use super::errors::{object, or_null};
 use super::js::settle_quietly;
 use super::js_input::{type_name, Fields};
 use crate::core::text::cat;
@@ -72,34 +71,46 @@ impl Hooks {
                     &JsValue::from_str(shown),
                 );
             }
-            let payload = to_js(&RequestEvent {
-                attempt,
-                method: "POST",
-                url: req.url,
-            });
+            let payload = object(&[
+                ("attempt", attempt.into()),
+                ("method", "POST".into()),
+                ("url", req.url.into()),
+            ]);
             let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("headers"), &headers);
             payload
         });
     }
 
     pub fn response(&self, event: &ResponseEvent<'_>) {
-        Self::call(&self.on_response, || to_js(event));
+        Self::call(&self.on_response, || {
+            object(&[
+                ("attempt", event.attempt.into()),
+                ("method", event.method.into()),
+                ("url", event.url.into()),
+                ("status", or_null(event.status, JsValue::from)),
+                ("durationMs", event.duration_ms.into()),
+                ("requestId", or_null(event.request_id, JsValue::from_str)),
+                ("errorKind", or_null(event.error_kind, JsValue::from_str)),
+                ("verified", event.verified.into()),
+            ])
+        });
     }
 
     pub fn retry(&self, event: &RetryEvent<'_>) {
-        Self::call(&self.on_retry, || to_js(event));
+        Self::call(&self.on_retry, || {
+            object(&[
+                ("attempt", event.attempt.into()),
+                ("delayMs", event.delay_ms.into()),
+                ("errorKind", event.error_kind.into()),
+                ("code", or_null(event.code, JsValue::from_f64)),
+                ("status", or_null(event.status, JsValue::from)),
+                ("url", event.url.into()),
+            ])
+        });
     }
 }
 
-#[derive(Serialize)]
-struct RequestEvent<'a> {
-    attempt: u32,
-    method: &'static str,
-    url: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The `onResponse` payload, its fields in this order and camelCase.
 pub struct ResponseEvent<'a> {
     pub attempt: u32,
     pub method: &'static str,
@@ -111,8 +122,7 @@ pub struct ResponseEvent<'a> {
     pub verified: bool,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The `onRetry` payload, its fields in this order and camelCase.
 pub struct RetryEvent<'a> {
     /// The attempt that failed; the next one is `attempt + 1`.
     pub attempt: u32,

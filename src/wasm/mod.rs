@@ -141,7 +141,9 @@ impl TTPayClient {
 }
 
 /// Builds and signs one close-order request as `closeOrder` would, returning its Authorization
-/// header. Not part of the public API (no entry re-exports it): `make bench` times signing alone.
+/// header. Not part of the public API, nor of the shipped .wasm: `make bench` builds it in (the
+/// `bench` feature) to time signing alone.
+#[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = __signCloseOrder)]
 pub fn sign_close_order(client: &TTPayClient, transaction_id: &str) -> Result<String, JsValue> {
     let inner = &client.inner;
