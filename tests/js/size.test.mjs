@@ -1,4 +1,4 @@
-// Sizes are deterministic, so they are tested. The goal is 40 KB gzip for the .wasm and its JS
+// Sizes are deterministic, so they are tested. The goal is 45 KB gzip for the .wasm and its JS
 // glue together; the package is not there yet (see README, "Measured"), so this test holds the
 // line where it is: any change that makes the shipped code bigger fails until the ceiling is
 // consciously raised here.
@@ -9,10 +9,12 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SHIPPED, measure } from '../../scripts/sizes.mjs';
 
-const GOAL_GZIP = 40 * 1024;
-// Raised from 53 KB by the hardening round (52.3 → 56.9 KB): reply binding and the replay table,
-// catch bindings for every JS call, own-property reads, the shared abort listener.
-const CEILING_GZIP = 57.5 * 1024;
+const GOAL_GZIP = 45 * 1024;
+// The hardening round and the shared limiter took 52.3 KB to 58.6 KB (reply binding and the replay
+// table, catch bindings for every JS call, own-property reads, the shared abort listener, the
+// limiter); the size round after them took it to 54.1 KB (no serde, location details and the
+// bench-only export out, wasm-opt and inlining flags). The ceiling follows every gain down.
+const CEILING_GZIP = 54.5 * 1024;
 test(`.wasm + JS glue stay under the ${CEILING_GZIP / 1024} KB gzip ceiling`, () => {
   const rows = SHIPPED.map(measure);
   const total = rows.reduce((t, r) => t + r.gzip, 0);
