@@ -213,14 +213,16 @@ proptest! {
         );
     }
 
-    /// A data-only signature verifies for the order it names, and for no other.
+    /// A signature, over `data` alone or over the whole body, verifies for the order it names,
+    /// and for no other.
     #[test]
-    fn a_data_only_signature_binds_its_order(ours in "[a-z0-9]{1,32}", other in "[a-z0-9]{1,32}", state in "[A-Z]{1,8}") {
+    fn a_signature_binds_its_order(ours in "[a-z0-9]{1,32}", other in "[a-z0-9]{1,32}", state in "[A-Z]{1,8}", whole in any::<bool>()) {
         let secret = AppSecret::new(SECRET).unwrap();
         let data = serde_json::json!({"transaction_id": ours, "trade_state": state});
         let body = serde_json::json!({"code": 0, "msg": "ok", "data": data}).to_string();
         let (ts, nonce) = ("1767225600456", "e5ac7061fccab6bf3e254dcf98995b8e");
-        let sig = sign::signature(&secret, &format!("{ts}\n{nonce}\n{data}"));
+        let signed = if whole { body.clone() } else { data.to_string() };
+        let sig = sign::signature(&secret, &format!("{ts}\n{nonce}\n{signed}"));
         let parsed = json::parse(&body).ok();
         let s = ReplySignature { timestamp: ts, nonce, signature: &sig };
         let run = |tx: &str| verify(&secret, &s, &body, parsed.as_ref(), Expected { transaction_id: Some(tx) }, 1_767_225_600_456.0);
