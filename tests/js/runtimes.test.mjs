@@ -135,8 +135,15 @@ test('Cloudflare Worker (workerd via Miniflare), bundled by wrangler', async () 
     assert.equal(okBody.result.verified, true);
     const bad = await mf.dispatchFetch('http://worker.test/?transactionId=no-such-order');
     const badBody = await bad.json();
-    assert.equal(bad.status, 502);
+    assert.equal(bad.status, 422);
     assert.deepEqual({ name: badBody.error.name, kind: badBody.error.kind, code: badBody.error.code }, { name: 'TTPayError', kind: 'api', code: 12002 });
+    // Refused before sending: the field is named, the status says it was the caller's input.
+    const refused = await mf.dispatchFetch('http://worker.test/?transactionId=%01');
+    const refusedBody = await refused.json();
+    assert.equal(refused.status, 400);
+    assert.equal(refusedBody.error.kind, 'invalid_argument');
+    assert.match(refusedBody.error.message, /^transactionId: /);
+    assert.doesNotMatch(JSON.stringify(refusedBody) + JSON.stringify(badBody), new RegExp(DEMO_APP.appSecret));
     assert.equal(mock.order('order-worker').state, 'CLOSED');
   } finally {
     await mf.dispose();

@@ -1,6 +1,9 @@
 // A Cloudflare Worker: GET /?transactionId=… closes that order and answers with the typed
-// result, or with the typed error (HTTP 502).
+// result, or with the typed error and an HTTP status chosen by its kind.
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
+
+// The status this Worker answers for each kind of failure (any other kind: 502).
+const STATUS = { invalid_argument: 400, api: 422, aborted: 499, timeout: 504 };
 
 export default {
   async fetch(request, env) {
@@ -16,7 +19,8 @@ export default {
       return Response.json({ ok: true, result });
     } catch (err) {
       if (!(err instanceof TTPayError)) throw err;
-      return Response.json({ ok: false, error: err.toJSON() }, { status: 502 });
+      // toJSON() carries kind, code, msg, requestId…: never the secret.
+      return Response.json({ ok: false, error: err }, { status: STATUS[err.kind] ?? 502 });
     }
   },
 };
