@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::js::key;
 use crate::core::{Error, Success};
 
 thread_local! {
@@ -21,10 +22,10 @@ pub fn set_error_class(class: Function) {
 
 /// A plain object with `fields` set in order. Built by hand: serde-wasm-bindgen cost ~2.4 KB gzip
 /// for the five small objects the package makes (`None` is `null`, numbers are JS numbers).
-pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
+pub fn object(fields: &[(&'static str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in fields {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+        let _ = Reflect::set(&o, &key(k), v);
     }
     o.into()
 }
@@ -51,7 +52,7 @@ pub fn js_error(err: &Error, cause: Option<JsValue>) -> JsValue {
         ("attempts", err.attempts.into()),
     ]);
     if let Some(cause) = cause {
-        let _ = Reflect::set(&init, &JsValue::from_str("cause"), &cause);
+        let _ = Reflect::set(&init, &key("cause"), &cause);
     }
     let class = ERROR_CLASS.with(|c| c.borrow().clone());
     let constructed =

@@ -30,7 +30,7 @@ impl Hooks {
             e
         };
         crate::core::options::check_names(fields.names(), HOOK_NAMES).map_err(prefixed)?;
-        let get = |name: &str| -> Result<Option<Function>, Error> {
+        let get = |name: &'static str| -> Result<Option<Function>, Error> {
             let f = fields.raw(name).map_err(prefixed)?;
             if f.is_undefined() {
                 return Ok(None);

@@ -3,6 +3,8 @@
 //! thousand or two the instance is dead. So nothing the caller or a server controls is touched
 //! through a binding that can throw; everything here returns a `Result` or swallows the error.
 
+use std::cell::RefCell;
+
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -28,13 +30,33 @@ pub fn new_bytes(buffer: &JsValue) -> Result<Uint8Array, JsValue> {
     Bytes::new(buffer).map(JsCast::unchecked_into)
 }
 
+thread_local! {
+    static KEYS: RefCell<Vec<(usize, usize, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The JavaScript string for a `'static` Rust string, made once per instance: property and header
+/// names cross the boundary on every call, and decoding each of them afresh (some thirty per call)
+/// showed in the profile. A few dozen names at most, so a list scanned by address.
+pub fn key(s: &'static str) -> JsValue {
+    let id = (s.as_ptr() as usize, s.len());
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some((_, _, v)) = keys.iter().find(|(p, n, _)| (*p, *n) == id) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(s);
+        keys.push((id.0, id.1, v.clone()));
+        v
+    })
+}
+
 /// `obj[key]`, or `undefined` when reading it threw.
-pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+pub fn get(obj: &JsValue, name: &'static str) -> JsValue {
+    Reflect::get(obj, &key(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `obj[key]` as a function, if it is one.
-pub fn method(obj: &JsValue, key: &str) -> Option<Function> {
+pub fn method(obj: &JsValue, key: &'static str) -> Option<Function> {
     get(obj, key).dyn_into::<Function>().ok()
 }
 

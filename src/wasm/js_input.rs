@@ -65,17 +65,17 @@ impl<'a> Fields<'a> {
 
     /// The raw value of the own property `key` (`undefined` when absent); a getter that throws is
     /// an error naming the field.
-    pub fn raw(&self, key: &str) -> Result<JsValue, Error> {
+    pub fn raw(&self, key: &'static str) -> Result<JsValue, Error> {
         if !self.names.iter().any(|n| n == key) {
             return Ok(JsValue::UNDEFINED);
         }
-        Reflect::get(self.object, &JsValue::from_str(key))
+        Reflect::get(self.object, &super::js::key(key))
             .map_err(|_| Error::invalid(key, "could not be read (its getter threw)"))
     }
 
     /// The own property `key` as an [`Input`]; a getter that throws is [`Input::Unreadable`], so
     /// the field's refusal says so.
-    pub fn input(&self, key: &str) -> Input {
+    pub fn input(&self, key: &'static str) -> Input {
         match self.raw(key) {
             Ok(v) => to_input(&v),
             Err(_) => Input::Unreadable("could not be read (its getter threw)"),

@@ -12,7 +12,7 @@ use js_sys::{Array, Function, Promise, WeakMap};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::js::{get, method};
+use super::js::{get, key, method};
 
 #[wasm_bindgen]
 extern "C" {
@@ -150,7 +150,7 @@ fn subscribe(signal: &Signal, on_abort: Subscriber) -> Option<Subscription> {
         .unchecked_into()
     });
     let add = method(&signal.0, "addEventListener")?;
-    add.call2(&signal.0, &JsValue::from_str("abort"), &listener)
+    add.call2(&signal.0, &super::js::key("abort"), &listener)
         .ok()?;
     REGISTRY.with(|r| {
         if let Some(s) = r.borrow_mut().slots.get_mut(slot) {
@@ -184,7 +184,7 @@ impl Drop for Subscription {
         // Outside the borrow: removing the listener runs the signal's own code.
         if let Some(w) = done {
             if let Some(remove) = method(&w.signal, "removeEventListener") {
-                let _ = remove.call2(&w.signal, &JsValue::from_str("abort"), &w.listener);
+                let _ = remove.call2(&w.signal, &key("abort"), &w.listener);
             }
         }
     }
