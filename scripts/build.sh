@@ -29,6 +29,7 @@ if [ "${1:-}" = --bench ]; then
   rm -rf bench/out/sign
   wasm-pack --quiet build --release --target web --no-pack --no-typescript \
     --out-dir bench/out/sign --out-name ttpay_wasm . -- --features bench -Zbuild-std=std,panic_abort
+  node scripts/minify-names.mjs bench/out/sign
   exit 0
 fi
 
@@ -38,6 +39,8 @@ wasm-pack --quiet build --release --target web --no-pack --no-typescript \
   --out-dir pkg/dist --out-name ttpay_wasm . -- -Zbuild-std=std,panic_abort
 # wasm-pack writes a `*` .gitignore there, which npm pack would obey and ship no wasm.
 rm -f pkg/dist/.gitignore
+# The names the .wasm and the glue know each other by, shortened in both (see the script).
+node scripts/minify-names.mjs pkg/dist
 # The glue's default `init()` fetches `new URL('ttpay_wasm_bg.wasm', import.meta.url)`. No entry
 # calls it (each hands `initSync` a module), but webpack and Vite would copy the .wasm into every
 # bundle on seeing that expression, and esbuild warns about `import.meta` in CommonJS: drop it.

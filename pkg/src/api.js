@@ -52,7 +52,12 @@ class TTPayClient {
 
 /** Figures about this instance, for leak checks in your own tests. */
 function diagnostics() {
-  return { wasmMemoryBytes: exports.memory.buffer.byteLength };
+  return { wasmMemoryBytes: wasmMemory(exports).buffer.byteLength };
+}
+
+/** The instance's memory (the build gives its exports short names, scripts/minify-names.mjs). */
+export function wasmMemory(instanceExports) {
+  return Object.values(instanceExports).find((v) => v instanceof WebAssembly.Memory);
 }
 
 const API = Object.freeze({ TTPayClient, TTPayError, TTPayCode, closeOrder, diagnostics });

@@ -391,10 +391,10 @@ test('baseUrl dot segments are refused before signing; plain http only for exact
 test("the secret's bytes are not left in wasm linear memory", async (t) => {
   // The package's ESM glue and initialiser (what the browser, Deno, Bun and Worker entries load),
   // whose instance exposes its memory to this test.
-  const { bind } = await import('../../pkg/src/api.js');
+  const { bind, wasmMemory } = await import('../../pkg/src/api.js');
   const glue = await import('../../pkg/dist/ttpay_wasm.js');
   const api = bind(new WebAssembly.Module(readFileSync(new URL('../../pkg/dist/ttpay_wasm_bg.wasm', import.meta.url))), globalThis.crypto);
-  const memory = glue.initSync().memory;
+  const memory = wasmMemory(glue.initSync());
   const mock = await mockFor(t);
   // Random secrets (the demo one shares '0123456789' with the base64 alphabet in the wasm's data).
   const secrets = [randomBytes(24).toString('base64'), randomBytes(24).toString('base64'), 'é'.repeat(15) + randomBytes(1).toString('hex')];
