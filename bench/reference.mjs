@@ -1,5 +1,7 @@
-// The reference: a close-order client in plain JavaScript with node:crypto, written the way a
+// The no-timeout reference (kept from the first benchmark; the like-for-like peer is peer.mjs):
+// a close-order client in plain JavaScript with node:crypto, written the way a
 // merchant would — same wire bytes as the SDK, same reply parsing and reply verification.
+import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 const PATH = '/v1/transaction/close';
