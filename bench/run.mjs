@@ -95,7 +95,7 @@ async function all() {
   results.budgets = {
     ...r.runtimes.budgets,
     ...(signBuilt ? { 'signing ≥ 1.0 × node:crypto': r.ratios.signSdkVsNode >= 1.0 } : {}),
-    '.wasm + glue ≤ 40 KB gzip': r.size.shippedGzip <= 40 * 1024,
+    '.wasm + glue ≤ 45 KB gzip': r.size.shippedGzip <= 45 * 1024,
     'RSS growth over 100k calls ≤ 5 MB': rssGrowth <= 5 * 1024 * 1024,
     'wasm memory flat over 100k calls': r.memory.wasmAfter === r.memory.wasmBefore,
   };
@@ -111,7 +111,7 @@ async function all() {
     `|---|---|---|---|`,
     `| .wasm | ${f(r.size.wasm.raw)} B | ${f(r.size.wasm.gzip)} B | ${f(r.size.wasm.brotli)} B |`,
     `| JS glue + initialiser + error + workerd entry | ${f(r.size.glue.raw)} B | ${f(r.size.glue.gzip)} B | ${f(r.size.glue.brotli)} B |`,
-    `| budgeted total (.wasm + glue + initialiser + error; goal 40 KB = 40,960 B) | — | ${f(r.size.shippedGzip)} B | — |`,
+    `| budgeted total (.wasm + glue + initialiser + error; goal 45 KB = 46,080 B) | — | ${f(r.size.shippedGzip)} B | — |`,
     `| Worker bundle (wrangler deploy --dry-run) | ${r.workerBundle.totalKiB ?? '?'} KiB | ${r.workerBundle.gzipKiB ?? '?'} KiB | — |`,
     `| memory over ${f(r.memory.calls)} calls | RSS ${f(r.memory.rssBefore / 1048576, 1)} → ${f(r.memory.rssAfter / 1048576, 1)} MB | wasm ${f(r.memory.wasmBefore)} → ${f(r.memory.wasmAfter)} B | JS heap ${f(r.memory.heapBefore / 1048576, 1)} → ${f(r.memory.heapAfter / 1048576, 1)} MB |`,
   ];
