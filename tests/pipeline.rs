@@ -879,4 +879,17 @@ fn the_deadline_bounds_what_a_shared_limiter_may_make_a_call_wait() {
     let open = config_with(|_| {});
     let mut call = Call::close_order(&open, &Input::Str("tx".into()), &Input::Missing).unwrap();
     assert_eq!(call.max_wait_ms(0.0), None);
+    // Without a deadline a `false` is the limiter's own refusal: no deadline is named.
+    let refused = call.no_slot_in_time();
+    assert_eq!(refused.kind, ErrorKind::Timeout);
+    assert!(
+        !refused.message.contains("deadlineMs"),
+        "{}",
+        refused.message
+    );
+    assert!(
+        refused.message.contains("answered false"),
+        "{}",
+        refused.message
+    );
 }

@@ -145,9 +145,23 @@ impl Call {
         self.remaining_ms(now_ms).map(|left| (left - 1.0).max(0.0))
     }
 
-    /// The end of a call whose shared limiter had no slot within [`Call::max_wait_ms`].
+    /// The end of a call whose shared limiter had no slot within [`Call::max_wait_ms`] (with no
+    /// deadline that is unbounded, so a `false` then is the limiter's own refusal).
     pub fn no_slot_in_time(&self) -> Error {
-        self.deadline_error("waiting for the shared rate limit (no slot before the deadline)")
+        if self.policy.deadline_ms.is_some() {
+            return self
+                .deadline_error("waiting for the shared rate limit (no slot before the deadline)");
+        }
+        let mut err = Error::new(
+            ErrorKind::Timeout,
+            cat(&[
+                "the shared rate limiter gave no slot (its take() answered false, with no deadline to wait within) after ",
+                &uint(self.attempts.into()),
+                " attempt(s)",
+            ]),
+        );
+        err.attempts = self.attempts;
+        err
     }
 
     /// Before waiting `wait_ms` for a rate limiter (`shared` or embedded): refuses a wait the
