@@ -4,7 +4,7 @@
 use serde_json::Value as J;
 use ttpay_wasm::core::limiter::{FailurePolicy, Pacer, SharedAnswer};
 use ttpay_wasm::core::options::{Input, RawCallOptions, RawClientOptions};
-use ttpay_wasm::core::replay::SeenNonces;
+use ttpay_wasm::core::replay::{Refused, SeenNonces};
 use ttpay_wasm::core::retry::{self, delay_ms, parse_http_date, parse_retry_after};
 use ttpay_wasm::core::secret::AppSecret;
 use ttpay_wasm::core::verify::{self, Expected, ReplySignature, SignatureHeaders, VerifyMode};
@@ -594,18 +594,48 @@ fn the_nonce_table_forgets_only_what_has_expired_and_stays_bounded() {
     // as a replay at the end of it.
     let n = 1_500;
     for i in 0..n {
-        assert!(seen.insert(&format!("{i:032X}"), 0.0, i as f64 * 200.0));
+        assert!(seen
+            .insert(&format!("{i:032X}"), 0.0, i as f64 * 200.0)
+            .is_ok());
     }
     let end = (n - 1) as f64 * 200.0;
     for i in 0..n {
-        assert!(!seen.insert(&format!("{i:032X}"), 0.0, end), "{i}");
+        assert_eq!(
+            seen.insert(&format!("{i:032X}"), 0.0, end),
+            Err(Refused::Seen),
+            "{i}"
+        );
     }
     // Once the window has passed, the timestamp check refuses a replay; the table lets go.
-    assert!(seen.insert(&format!("{:032X}", 0), end + window, end + window));
-    // A flood far past the table's size is absorbed without growing it.
-    for i in 0..(20 * ttpay_wasm::core::replay::SLOTS) {
-        seen.insert(&format!("flood-{i}"), end, end);
+    assert!(seen
+        .insert(&format!("{:032X}", 0), end + window, end + window)
+        .is_ok());
+}
+
+#[test]
+fn past_its_size_the_nonce_table_fails_closed_but_keeps_taking_replies_in_time_order() {
+    let mut seen = SeenNonces::new();
+    // Replies a millisecond apart, far more than the table holds, all inside one window.
+    let count = 10 * ttpay_wasm::core::replay::SLOTS;
+    for i in 0..count {
+        let t = i as f64;
+        assert!(
+            seen.insert(&format!("n-{i}"), t, t).is_ok(),
+            "reply {i} in time order"
+        );
     }
+    let now = count as f64;
+    // Every early reply played back: a replay, or one too old to be told from one.
+    for i in 0..count / 2 {
+        let again = seen.insert(&format!("n-{i}"), i as f64, now);
+        assert!(again.is_err(), "replay of reply {i} accepted");
+    }
+    // The newest replies are still remembered as such.
+    assert_eq!(
+        seen.insert(&format!("n-{}", count - 1), (count - 1) as f64, now),
+        Err(Refused::Seen)
+    );
+    assert!(seen.insert("fresh", now, now).is_ok());
 }
 
 #[test]

@@ -155,7 +155,7 @@ impl Call {
         let mut err = Error::new(
             ErrorKind::Timeout,
             cat(&[
-                "the shared rate limiter gave no slot (its take() answered false, with no deadline to wait within) after ",
+                "rateLimiter.take() answered false (no slot) after ",
                 &uint(self.attempts.into()),
                 " attempt(s)",
             ]),

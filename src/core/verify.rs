@@ -7,7 +7,7 @@
 use super::codes;
 use super::error::{Error, ErrorKind};
 use super::json::{self, Value};
-use super::replay::SeenNonces;
+use super::replay::{Refused, SeenNonces};
 use super::secret::AppSecret;
 use super::sign;
 use super::text::{cat, escape_controls, uint};
@@ -104,12 +104,14 @@ pub fn check(
         )),
         (_, Presence::Signed(sig)) => verify(secret, &sig, body_text, body, expected, now_ms)
             .and_then(|ts_ms| {
-                if seen.insert(sig.nonce, ts_ms, now_ms) {
-                    Ok(true)
-                } else {
-                    Err(refuse(
+                match seen.insert(sig.nonce, ts_ms, now_ms) {
+                    Ok(()) => Ok(true),
+                    Err(Refused::Seen) => Err(refuse(
                         "was seen before (a replayed TTPay-Nonce inside the 5-minute window)",
-                    ))
+                    )),
+                    Err(Refused::Forgotten) => Err(refuse(
+                        "cannot be told from a replay (more replies inside the 5-minute window than the replay table holds)",
+                    )),
                 }
             }),
     };

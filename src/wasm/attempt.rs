@@ -6,12 +6,12 @@
 //! fetch and against every read of the body, so a server that stalls after its headers, or an
 //! injected fetch that ignores `signal`, still cannot hang the call.
 
-use js_sys::{ArrayBuffer, Function, Promise};
+use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::js::{get, key, method, new_bytes, promise_resolve, settle_quietly};
+use super::js::{buffer_bytes, chunk_bytes, get, key, method, promise_resolve, settle_quietly};
 use super::timers::{Race, Signal, Stop};
 use crate::core::verify::SignatureHeaders;
 use crate::core::{Interrupted, Request};
@@ -141,12 +141,12 @@ async fn read_body(
             .map_err(|_| BodyError::Js(JsValue::from_str("the reply has no arrayBuffer()")))?;
         let buffer = array_buffer.call0(response).map_err(BodyError::Js)?;
         let buffer = promise_resolve(&buffer).map_err(BodyError::Js)?;
-        let bytes =
-            new_bytes(&race(buffer).await.map_err(BodyError::Js)?).map_err(BodyError::Js)?;
-        if bytes.length() as usize > limit {
+        let buffer = race(buffer).await.map_err(BodyError::Js)?;
+        let bytes = buffer_bytes(&buffer, max_bytes).map_err(BodyError::Js)?;
+        if bytes.is_null() {
             return Err(BodyError::TooLarge);
         }
-        return Ok(bytes.to_vec());
+        return Ok(bytes.unchecked_into::<Uint8Array>().to_vec());
     };
     let reader = get_reader.call0(stream).map_err(BodyError::Js)?;
     let read = method(&reader, "read")
@@ -162,16 +162,22 @@ async fn read_body(
         if get(&chunk, "done").is_truthy() {
             return Ok(out);
         }
-        // `isView` first: it never runs a Proxy trap. Then a copy made by the Uint8Array
-        // constructor, which reads the view's internal length, never a `length` getter a
-        // subclass may have made throw.
+        // `isView` first: it never runs a Proxy trap. Then the view's bytes, measured by the
+        // built-in getter (never a `length` a subclass may have made throw) before any copy, and
+        // refused past what is left of `max_bytes`.
         let value = get(&chunk, "value");
         if !ArrayBuffer::is_view(&value) {
             return Err(BodyError::Js(JsValue::from_str(
                 "a body chunk is not a Uint8Array",
             )));
         }
-        let value = new_bytes(&value).map_err(BodyError::Js)?;
+        let left = limit.saturating_sub(out.len());
+        let value = chunk_bytes(&value, left as u32).map_err(BodyError::Js)?;
+        if value.is_null() {
+            cancel_reader(&reader);
+            return Err(BodyError::TooLarge);
+        }
+        let value: Uint8Array = value.unchecked_into();
         let len = value.length() as usize;
         if len == 0 {
             empty_chunks += 1;

@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -17,17 +17,34 @@ extern "C" {
     /// `Promise.resolve` reads `then` (and a promise's `constructor`), which may be getters.
     #[wasm_bindgen(catch, js_namespace = Promise, js_name = resolve)]
     pub fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
-    /// The global `Uint8Array`, for a constructor call that may throw.
-    #[wasm_bindgen(js_name = Uint8Array)]
-    type Bytes;
-    /// `new Uint8Array(buffer)`: whatever an injected fetch's `arrayBuffer()` resolved to.
-    #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
-    fn new(buffer: &JsValue) -> Result<Bytes, JsValue>;
 }
 
-/// `new Uint8Array(buffer)`, an error instead of a throw.
-pub fn new_bytes(buffer: &JsValue) -> Result<Uint8Array, JsValue> {
-    Bytes::new(buffer).map(JsCast::unchecked_into)
+// The bytes of what a reply handed over, measured by the built-in getters (taken when this module
+// loads, so no later prototype change or own property reaches them) before anything is copied: a
+// plain `new Uint8Array(x)` copies any array-like `{ length: 2 ** 31 }` element by element, which
+// blocks the event loop, and the timers that bound the call, for seconds. Anything that is not
+// what it must be throws a TypeError; `null` means larger than `max`.
+#[wasm_bindgen(
+    inline_js = "const abLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
+const typed = Object.getPrototypeOf(Uint8Array.prototype);
+const getter = (name) => Object.getOwnPropertyDescriptor(typed, name).get;
+const [taLength, taBuffer, taOffset] = ['byteLength', 'buffer', 'byteOffset'].map(getter);
+export function buffer_bytes(v, max) {
+  const n = abLength.call(v);
+  return n > max ? null : new Uint8Array(v, 0, n);
+}
+export function chunk_bytes(v, max) {
+  const n = taLength.call(v);
+  return n > max ? null : new Uint8Array(taBuffer.call(v), taOffset.call(v), n);
+}"
+)]
+extern "C" {
+    /// An `ArrayBuffer`'s bytes (as a view, not a copy), or `null` past `max`.
+    #[wasm_bindgen(catch)]
+    pub fn buffer_bytes(v: &JsValue, max: u32) -> Result<JsValue, JsValue>;
+    /// A typed array's bytes (as a view, not a copy), or `null` past `max`.
+    #[wasm_bindgen(catch)]
+    pub fn chunk_bytes(v: &JsValue, max: u32) -> Result<JsValue, JsValue>;
 }
 
 thread_local! {

@@ -601,3 +601,62 @@ test('a polluted Object.prototype.get/set/cause breaks neither calls nor errors 
     });
   }
 });
+
+test('a reply replayed after more replies than the replay table holds is still refused', async () => {
+  // Genuine signed replies made on the spot (as TTPay would), far more than the table's 4,096
+  // slots inside one window: a nonce it had to forget must not let an old reply pass again.
+  let first = null;
+  let replaying = false;
+  let n = 0;
+  const fetch = async () => {
+    if (replaying) return new Response(first.body, { status: 200, headers: first.headers });
+    const body = `{"code":0,"msg":"success","request_id":"r-${n++}"}`;
+    const reply = { body, headers: signedHeaders(body) };
+    first ??= reply;
+    return new Response(reply.body, { status: 200, headers: reply.headers });
+  };
+  const client = new TTPayClient({ ...DEMO_APP, fetch, verifyResponses: 'require', rateLimitPerSecond: null, maxRetries: 0 });
+  for (let i = 0; i < 10_000; i++) assert.equal((await client.closeOrder({ transactionId: 'order-1001' })).verified, true);
+  // The first reply played back, timestamp, nonce and signature as TTPay sent them.
+  replaying = true;
+  const err = await rejection(client.closeOrder({ transactionId: 'order-1001' }));
+  assertTTPayError(err, 'signature');
+  assert.match(err.message, /seen before|cannot be told from a replay/);
+  // Replies that keep arriving in time order still verify.
+  replaying = false;
+  assert.equal((await client.closeOrder({ transactionId: 'order-1001' })).verified, true);
+});
+
+test('arrayBuffer() resolving to an array-like is refused by its size at once, not copied', async () => {
+  // `{ length: 2 ** 27 }` copied element by element blocked the event loop (and the timers
+  // bounding the call) for seconds; it is not an ArrayBuffer, so it is refused before any copy.
+  // The bound is the fault suite's: the call's deadline plus 1 s.
+  {
+    const client = new TTPayClient({
+      ...DEMO_APP,
+      rateLimitPerSecond: null,
+      maxRetries: 0,
+      timeoutMs: 100,
+      deadlineMs: 200,
+      fetch: async () => ({ status: 200, headers: new Headers(), body: null, arrayBuffer: async () => ({ length: 2 ** 27 }) }),
+    });
+    const started = performance.now();
+    const err = await rejection(client.closeOrder({ transactionId: 'order-1001' }));
+    assert.ok(err instanceof TTPayError, String(err));
+    assert.ok(performance.now() - started < 200 + 1000, 'the call outlived its deadline');
+  }
+  {
+    // A real ArrayBuffer over maxResponseBytes is refused by its length, never copied either.
+    const big = new TTPayClient({
+      ...DEMO_APP,
+      rateLimitPerSecond: null,
+      maxRetries: 0,
+      fetch: async () => ({ status: 200, headers: new Headers(), body: null, arrayBuffer: async () => new ArrayBuffer(2 ** 27) }),
+    });
+    const heap = diagnostics().wasmMemoryBytes;
+    const tooLarge = await rejection(big.closeOrder({ transactionId: 'order-1001' }));
+    assertTTPayError(tooLarge, 'invalid_response');
+    assert.match(tooLarge.message, /larger than maxResponseBytes/);
+    assert.equal(diagnostics().wasmMemoryBytes, heap, 'wasm memory grew');
+  }
+});

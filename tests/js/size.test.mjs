@@ -14,8 +14,10 @@ const GOAL_GZIP = 45 * 1024;
 // table, catch bindings for every JS call, own-property reads, the shared abort listener, the
 // limiter); the size round after them took it to 54.1 KB (no serde, location details and the
 // bench-only export out, wasm-opt and inlining flags), and minified import/export names to 51.3 KB.
-// The ceiling follows every gain down.
-const CEILING_GZIP = 51.5 * 1024;
+// A second attacker round's fixes (the replay table failing closed when full, reply bytes measured
+// by the built-in getters before any copy) and the Deno body fix took it to 51.7 KB: the ceiling
+// was raised to 52 KB for them, consciously. The ceiling follows every gain down.
+const CEILING_GZIP = 52 * 1024;
 test(`.wasm + JS glue stay under the ${CEILING_GZIP / 1024} KB gzip ceiling`, () => {
   const rows = SHIPPED.map(measure);
   const total = rows.reduce((t, r) => t + r.gzip, 0);
