@@ -123,13 +123,20 @@ impl Call {
     }
 
     fn deadline_error(&self, while_doing: &str) -> Error {
+        self.timeout_after(&[
+            "deadlineMs (",
+            &uint(self.policy.deadline_ms.unwrap_or(0).into()),
+            " ms) elapsed ",
+            while_doing,
+        ])
+    }
+
+    /// A `timeout` error: `what`, then how many attempts were made, which it also carries.
+    fn timeout_after(&self, what: &[&str]) -> Error {
         let mut err = Error::new(
             ErrorKind::Timeout,
             cat(&[
-                "deadlineMs (",
-                &uint(self.policy.deadline_ms.unwrap_or(0).into()),
-                " ms) elapsed ",
-                while_doing,
+                &cat(what),
                 " after ",
                 &uint(self.attempts.into()),
                 " attempt(s)",
@@ -152,16 +159,7 @@ impl Call {
             return self
                 .deadline_error("waiting for the shared rate limit (no slot before the deadline)");
         }
-        let mut err = Error::new(
-            ErrorKind::Timeout,
-            cat(&[
-                "rateLimiter.take() answered false (no slot) after ",
-                &uint(self.attempts.into()),
-                " attempt(s)",
-            ]),
-        );
-        err.attempts = self.attempts;
-        err
+        self.timeout_after(&["rateLimiter.take() answered false (no slot)"])
     }
 
     /// Before waiting `wait_ms` for a rate limiter (`shared` or embedded): refuses a wait the

@@ -5,9 +5,10 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
+use super::errors::object;
 use super::js::{method, promise_resolve};
 use super::timers::{Race, Signal, Stop};
 use crate::core::limiter::{Pacer, SharedAnswer, Slot};
@@ -91,16 +92,14 @@ impl SharedLimiter {
         timeout_ms: u32,
         signal: Option<&Signal>,
     ) -> Result<SharedAnswer, SharedFailure> {
-        let options = Object::new();
-        let set = |k: &str, v: &JsValue| {
-            let _ = Reflect::set(&options, &JsValue::from_str(k), v);
-        };
-        set("ratePerSecond", &JsValue::from_f64(rate));
-        set(
-            "maxWaitMs",
-            &JsValue::from_f64(max_wait_ms.unwrap_or(f64::INFINITY)),
-        );
-        set("signal", &signal.map_or(JsValue::UNDEFINED, Signal::js));
+        let options = object(&[
+            ("ratePerSecond", JsValue::from_f64(rate)),
+            (
+                "maxWaitMs",
+                JsValue::from_f64(max_wait_ms.unwrap_or(f64::INFINITY)),
+            ),
+            ("signal", signal.map_or(JsValue::UNDEFINED, Signal::js)),
+        ]);
         let failed =
             |why: &str, e: JsValue| SharedFailure::Failed(cat(&[why, &describe(&e)]), Some(e));
         let pending = self
