@@ -23,18 +23,25 @@ extern "C" {
 // loads, so no later prototype change or own property reaches them) before anything is copied: a
 // plain `new Uint8Array(x)` copies any array-like `{ length: 2 ** 31 }` element by element, which
 // blocks the event loop, and the timers that bound the call, for seconds. Anything that is not
-// what it must be throws a TypeError; `null` means larger than `max`.
+// what it must be throws a TypeError saying so; `null` means larger than `max`.
 #[wasm_bindgen(
     inline_js = "const abLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
 const typed = Object.getPrototypeOf(Uint8Array.prototype);
 const getter = (name) => Object.getOwnPropertyDescriptor(typed, name).get;
 const [taLength, taBuffer, taOffset] = ['byteLength', 'buffer', 'byteOffset'].map(getter);
+const measured = (length, what, v) => {
+  try {
+    return length.call(v);
+  } catch {
+    throw new TypeError(what);
+  }
+};
 export function buffer_bytes(v, max) {
-  const n = abLength.call(v);
+  const n = measured(abLength, 'arrayBuffer() resolved to something that is not an ArrayBuffer', v);
   return n > max ? null : new Uint8Array(v, 0, n);
 }
 export function chunk_bytes(v, max) {
-  const n = taLength.call(v);
+  const n = measured(taLength, 'a body chunk is not a typed array', v);
   return n > max ? null : new Uint8Array(taBuffer.call(v), taOffset.call(v), n);
 }"
 )]

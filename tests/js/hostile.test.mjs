@@ -643,6 +643,7 @@ test('arrayBuffer() resolving to an array-like is refused by its size at once, n
     const started = performance.now();
     const err = await rejection(client.closeOrder({ transactionId: 'order-1001' }));
     assert.ok(err instanceof TTPayError, String(err));
+    assert.match(err.message, /arrayBuffer\(\) resolved to something that is not an ArrayBuffer/);
     assert.ok(performance.now() - started < 200 + 1000, 'the call outlived its deadline');
   }
   {
