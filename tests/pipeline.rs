@@ -8,7 +8,12 @@ use ttpay_wasm::core::replay::{Refused, SeenNonces};
 use ttpay_wasm::core::retry::{self, delay_ms, parse_http_date, parse_retry_after};
 use ttpay_wasm::core::secret::AppSecret;
 use ttpay_wasm::core::verify::{self, Expected, ReplySignature, SignatureHeaders, VerifyMode};
-use ttpay_wasm::core::{json, Call, ClientConfig, Error, ErrorKind, Interrupted, Next, Reply};
+use ttpay_wasm::core::{wire, Call, ClientConfig, Error, ErrorKind, Interrupted, Next, Reply};
+
+/// A body as the client parses it.
+fn parse(text: &str) -> Result<J, String> {
+    wire::parse(text.as_bytes()).map(|(_, v)| v)
+}
 
 const SECRET: &str = "12345678901234567890123456789012";
 
@@ -400,12 +405,12 @@ const NO_EXPECTATION: Expected<'static> = Expected {
 fn every_reply_vector_verifies() {
     for v in reply_vectors() {
         let (secret, sig, body, now) = vector_parts(&v);
-        let parsed = json::parse(&body).unwrap();
+        let parsed = parse(&body).unwrap();
         // Whatever order the request named, or none: the data-only vector names its own order.
         let asked = parsed
             .get("data")
             .and_then(|d| d.get("transaction_id"))
-            .and_then(json::Value::as_str);
+            .and_then(J::as_str);
         for transaction_id in [None, asked] {
             let expected = Expected { transaction_id };
             verify::verify(&secret, &sig, &body, Some(&parsed), expected, now + 1_000.0)
@@ -418,7 +423,7 @@ fn every_reply_vector_verifies() {
 fn every_forged_response_vector_is_refused_for_its_request() {
     for v in vectors_of("forged-response") {
         let (secret, sig, body, now) = vector_parts(&v);
-        let parsed = json::parse(&body).unwrap();
+        let parsed = parse(&body).unwrap();
         let expected = Expected {
             transaction_id: Some(s(&v, "request_transaction_id")),
         };
@@ -455,11 +460,11 @@ fn a_data_only_signature_counts_only_for_a_data_member_about_the_requested_order
         .find(|v| v["name"] == "reply-data-only")
         .unwrap();
     let (secret, sig, body, now) = vector_parts(&v);
-    let parsed = json::parse(&body).unwrap();
+    let parsed = parse(&body).unwrap();
     let ours = parsed
         .get("data")
         .and_then(|d| d.get("transaction_id"))
-        .and_then(json::Value::as_str)
+        .and_then(J::as_str)
         .unwrap()
         .to_string();
     let check = |tx: Option<&str>| {
@@ -481,13 +486,16 @@ fn a_whole_body_signature_over_another_orders_success_is_refused() {
     let body = r#"{"code":0,"msg":"ok","request_id":"r","data":{"transaction_id":"order-a","trade_state":"CLOSED"}}"#;
     let (ts, nonce) = (s(v, "ttpay_timestamp"), "0123456789ABCDEF0123456789ABCDEF");
     let plain = format!("{ts}\n{nonce}\n{body}");
-    let signature = ttpay_wasm::core::base64::encode(&secret.encrypt(plain.as_bytes()));
+    let signature = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(secret.encrypt(plain.as_bytes()))
+    };
     let sig = ReplySignature {
         timestamp: ts,
         nonce,
         signature: &signature,
     };
-    let parsed = json::parse(body).unwrap();
+    let parsed = parse(body).unwrap();
     let check = |tx: &str| {
         let expected = Expected {
             transaction_id: Some(tx),
@@ -549,7 +557,7 @@ fn one_or_two_signature_headers_are_a_signature_error_never_unsigned() {
 fn a_replayed_reply_nonce_is_refused_inside_the_window() {
     let v = &reply_vectors()[0];
     let (secret, sig, body, now) = vector_parts(v);
-    let parsed = json::parse(&body).unwrap();
+    let parsed = parse(&body).unwrap();
     let mut seen = SeenNonces::new();
     let check = |seen: &mut SeenNonces, at: f64| {
         verify::check(
@@ -577,7 +585,7 @@ fn a_replayed_reply_nonce_is_refused_inside_the_window() {
         &headers(&sig),
         200,
         &bad_body,
-        json::parse(&bad_body).ok().as_ref(),
+        parse(&bad_body).ok().as_ref(),
         NO_EXPECTATION,
         now,
         &mut fresh,
@@ -642,9 +650,9 @@ fn past_its_size_the_nonce_table_fails_closed_but_keeps_taking_replies_in_time_o
 fn tampering_with_any_part_of_a_signed_reply_is_a_signature_error() {
     for v in reply_vectors() {
         let (secret, sig, body, now) = vector_parts(&v);
-        let parsed = json::parse(&body).unwrap();
+        let parsed = parse(&body).unwrap();
         let check = |sig: &ReplySignature, body: &str, now: f64| {
-            let parsed = json::parse(body).ok();
+            let parsed = parse(body).ok();
             verify::verify(&secret, sig, body, parsed.as_ref(), NO_EXPECTATION, now)
         };
         let name = s(&v, "name");
@@ -731,7 +739,7 @@ fn verify_modes_decide_what_an_unsigned_reply_means() {
     let secret = AppSecret::new(SECRET).unwrap();
     let none = SignatureHeaders::default();
     let check = |mode, h: &SignatureHeaders, status, now| {
-        let body = json::parse(OK).ok();
+        let body = parse(OK).ok();
         let seen = &mut SeenNonces::new();
         verify::check(
             mode,

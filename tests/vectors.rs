@@ -4,7 +4,8 @@
 use serde_json::Value as J;
 use ttpay_wasm::core::options::{Input, RawClientOptions};
 use ttpay_wasm::core::secret::AppSecret;
-use ttpay_wasm::core::{body, sign, Call};
+use ttpay_wasm::core::wire::CloseOrderBody;
+use ttpay_wasm::core::{sign, Call};
 
 fn vectors() -> Vec<J> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ttpay/vectors.json");
@@ -41,11 +42,12 @@ fn every_request_vector_signs_to_openssls_bytes_step_by_step() {
     for v in of_kind("request") {
         let name = s(&v, "name");
         let sent: J = serde_json::from_str(s(&v, "body")).unwrap();
-        let built = body::close_order(
-            s(&v, "app_id"),
-            s(&v, "mch_id"),
-            sent["transaction_id"].as_str(),
-        );
+        let built = CloseOrderBody {
+            app_id: s(&v, "app_id"),
+            mch_id: s(&v, "mch_id"),
+            transaction_id: sent["transaction_id"].as_str(),
+        }
+        .to_json();
         assert_eq!(built, s(&v, "body"), "{name}: body bytes");
 
         let text = sign::signing_string(s(&v, "path"), s(&v, "timestamp"), s(&v, "nonce"), &built);

@@ -3,7 +3,6 @@
 
 use super::error::Error;
 use super::options::MAX_BASE_URL_CHARS;
-use super::text::{cat, char_count, uint};
 
 const FIELD: &str = "baseUrl";
 
@@ -17,14 +16,10 @@ pub struct BaseUrl {
 
 impl BaseUrl {
     pub fn parse(input: &str) -> Result<BaseUrl, Error> {
-        if char_count(input) > MAX_BASE_URL_CHARS {
+        if input.chars().count() > MAX_BASE_URL_CHARS {
             return Err(Error::invalid(
                 FIELD,
-                cat(&[
-                    "must be at most ",
-                    &uint(MAX_BASE_URL_CHARS as u64),
-                    " characters",
-                ]),
+                format!("must be at most {MAX_BASE_URL_CHARS} characters"),
             ));
         }
         let (scheme, rest) = split_scheme(input)
@@ -62,8 +57,8 @@ impl BaseUrl {
             ));
         }
         let origin = match port {
-            Some(p) => cat(&[scheme, "://", &host, ":", &uint(p.into())]),
-            None => cat(&[scheme, "://", &host]),
+            Some(p) => format!("{scheme}://{host}:{p}"),
+            None => format!("{scheme}://{host}"),
         };
         Ok(BaseUrl {
             origin,
@@ -73,8 +68,8 @@ impl BaseUrl {
 
     /// The path and query that are signed and the full URL that is fetched, for an API path.
     pub fn endpoint(&self, api_path: &str) -> (String, String) {
-        let path = cat(&[&self.prefix, api_path]);
-        (cat(&[&self.origin, &path]), path)
+        let path = format!("{}{api_path}", self.prefix);
+        (format!("{}{path}", self.origin), path)
     }
 }
 
@@ -112,7 +107,7 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), Error> {
                     .ok_or_else(|| Error::invalid(FIELD, "has an invalid port"))?,
             ),
         };
-        (cat(&["[", &inner.to_ascii_lowercase(), "]"]), port)
+        (format!("[{}]", inner.to_ascii_lowercase()), port)
     } else {
         let (host, port) = match authority.split_once(':') {
             Some((h, p)) => (h, Some(p)),

@@ -2,16 +2,16 @@
 //! verify → classify → retry or finish. A small state machine: clock, randomness and jitter are
 //! inputs and the next step is an output, so a whole call, retries included, runs in a native test.
 
-use super::body;
+use serde_json::Value;
+
 use super::error::{Error, ErrorKind};
-use super::json::Value;
 use super::options::{self, CallPolicy, ClientConfig, Input};
 use super::replay::SeenNonces;
 use super::reply::{self, Success};
 use super::retry;
 use super::sign;
-use super::text::{cat, uint};
 use super::verify::{self, Expected, SignatureHeaders};
+use super::wire::{self, CloseOrderBody};
 
 pub const CLOSE_ORDER_PATH: &str = "/v1/transaction/close";
 
@@ -98,7 +98,12 @@ impl Call {
             other => options::header_id("mchId", other)?,
         };
         let (url, path) = config.base_url.endpoint(CLOSE_ORDER_PATH);
-        let body = body::close_order(&config.app_id, &mch_id, transaction_id.as_deref());
+        let body = CloseOrderBody {
+            app_id: &config.app_id,
+            mch_id: &mch_id,
+            transaction_id: transaction_id.as_deref(),
+        }
+        .to_json();
         Ok(Call {
             url,
             path,
@@ -123,24 +128,15 @@ impl Call {
     }
 
     fn deadline_error(&self, while_doing: &str) -> Error {
-        self.timeout_after(&[
-            "deadlineMs (",
-            &uint(self.policy.deadline_ms.unwrap_or(0).into()),
-            " ms) elapsed ",
-            while_doing,
-        ])
+        let deadline = self.policy.deadline_ms.unwrap_or(0);
+        self.timeout_after(&format!("deadlineMs ({deadline} ms) elapsed {while_doing}"))
     }
 
     /// A `timeout` error: `what`, then how many attempts were made, which it also carries.
-    fn timeout_after(&self, what: &[&str]) -> Error {
+    fn timeout_after(&self, what: &str) -> Error {
         let mut err = Error::new(
             ErrorKind::Timeout,
-            cat(&[
-                &cat(what),
-                " after ",
-                &uint(self.attempts.into()),
-                " attempt(s)",
-            ]),
+            format!("{what} after {} attempt(s)", self.attempts),
         );
         err.attempts = self.attempts;
         err
@@ -159,7 +155,7 @@ impl Call {
             return self
                 .deadline_error("waiting for the shared rate limit (no slot before the deadline)");
         }
-        self.timeout_after(&["rateLimiter.take() answered false (no slot)"])
+        self.timeout_after("rateLimiter.take() answered false (no slot)")
     }
 
     /// Before waiting `wait_ms` for a rate limiter (`shared` or embedded): refuses a wait the
@@ -238,7 +234,7 @@ impl Call {
         let err = match why {
             Interrupted::Network(detail) => Error::new(
                 ErrorKind::Network,
-                cat(&["could not reach TTPay at ", &self.url, ": ", &detail]),
+                format!("could not reach TTPay at {}: {detail}", self.url),
             ),
             Interrupted::Timeout => {
                 let deadline_bound = self.remaining_ms(now_ms).is_some_and(|left| left < 1.0);
@@ -248,11 +244,10 @@ impl Call {
                 }
                 Error::new(
                     ErrorKind::Timeout,
-                    cat(&[
-                        "no complete reply from TTPay within timeoutMs (",
-                        &uint(self.policy.timeout_ms.into()),
-                        " ms)",
-                    ]),
+                    format!(
+                        "no complete reply from TTPay within timeoutMs ({} ms)",
+                        self.policy.timeout_ms
+                    ),
                 )
             }
             Interrupted::Aborted => Error::new(
@@ -261,11 +256,10 @@ impl Call {
             ),
             Interrupted::TooLarge => Error::new(
                 ErrorKind::InvalidResponse,
-                cat(&[
-                    "TTPay's reply is larger than maxResponseBytes (",
-                    &uint(config.max_response_bytes.into()),
-                    " bytes)",
-                ]),
+                format!(
+                    "TTPay's reply is larger than maxResponseBytes ({} bytes)",
+                    config.max_response_bytes
+                ),
             ),
         };
         self.decide(now_ms, jitter, Err(err), None)
@@ -278,7 +272,7 @@ impl Call {
         r: &Reply<'_>,
         seen: &mut SeenNonces,
     ) -> Result<Success, Error> {
-        let parsed = reply::parse_body(r.body);
+        let parsed = wire::parse(r.body);
         let (text, value): (Option<&str>, Option<&Value>) = match &parsed {
             Ok((text, value)) => (Some(*text), Some(value)),
             Err(_) => (std::str::from_utf8(r.body).ok(), None),

@@ -1,8 +1,6 @@
 //! TTPay's business status codes, from https://ttpay.io/doc/en/api/errcode/errcode.html, with the
 //! project's retry decision (PROTOCOL.md). Unknown codes are kept as they came and not retried.
 
-use super::text::{cat, int};
-
 /// One documented code: its number, what TTPay says it means, and whether a retry may help.
 pub struct BusinessCode {
     pub code: i64,
@@ -55,7 +53,7 @@ pub fn describe(code: i64) -> String {
         104 => "; check this machine's clock and timestampUnit",
         _ => "",
     };
-    cat(&["code ", &int(code), " (", meaning, check, ")"])
+    format!("code {code} ({meaning}{check})")
 }
 
 pub fn is_retryable(code: i64) -> bool {

@@ -93,7 +93,7 @@ impl Error {
     pub fn invalid(field: &str, rule: impl AsRef<str>) -> Error {
         Error::new(
             ErrorKind::InvalidArgument,
-            super::text::cat(&[field, ": ", rule.as_ref()]),
+            format!("{field}: {}", rule.as_ref()),
         )
     }
 }

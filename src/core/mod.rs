@@ -1,13 +1,10 @@
 //! The pure core: no I/O, no clock, no randomness, no JavaScript. Everything here is plain
 //! functions over values and bytes, tested natively with `cargo test`.
 
-pub mod base64;
 pub mod base_url;
-pub mod body;
 pub mod call;
 pub mod codes;
 pub mod error;
-pub mod json;
 pub mod limiter;
 pub mod options;
 pub mod replay;
@@ -17,6 +14,7 @@ pub mod secret;
 pub mod sign;
 pub mod text;
 pub mod verify;
+pub mod wire;
 
 pub use call::{Call, Interrupted, Next, Reply, Request};
 pub use error::{Error, ErrorKind};

@@ -6,7 +6,6 @@ use super::error::{Error, ErrorKind};
 use super::limiter::FailurePolicy;
 use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
-use super::text::{cat, char_count, join, uint};
 use super::verify::VerifyMode;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.ttpay.io";
@@ -97,15 +96,11 @@ fn max_chars(field: &str) -> usize {
 }
 
 fn too_long(field: &str, got: usize) -> Error {
-    let max = uint(max_chars(field) as u64);
-    let rule = cat(&[
-        "must be at most ",
-        &max,
-        " characters (got ",
-        &uint(got as u64),
-        ")",
-    ]);
-    Error::invalid(field, rule)
+    let max = max_chars(field);
+    Error::invalid(
+        field,
+        format!("must be at most {max} characters (got {got})"),
+    )
 }
 
 /// Refuses what could not be read at all, before any rule of the field's own.
@@ -165,7 +160,7 @@ impl Refusals {
 
     fn into_error(self) -> Error {
         let messages: Vec<&str> = self.0.iter().map(|e| e.message.as_str()).collect();
-        Error::new(ErrorKind::InvalidArgument, join(&messages, "; "))
+        Error::new(ErrorKind::InvalidArgument, messages.join("; "))
     }
 }
 
@@ -184,8 +179,8 @@ impl TimestampUnit {
             0
         };
         match self {
-            TimestampUnit::Millis => uint(ms),
-            TimestampUnit::Seconds => uint(ms / 1000),
+            TimestampUnit::Millis => ms.to_string(),
+            TimestampUnit::Seconds => (ms / 1000).to_string(),
         }
     }
 }
@@ -264,7 +259,7 @@ fn millis(field: &str, input: &Input) -> Result<Option<u32>, Error> {
         )),
         ref other => Err(Error::invalid(
             field,
-            cat(&["must be a number (got ", other.type_name(), ")"]),
+            format!("must be a number (got {})", other.type_name()),
         )),
     }
 }
@@ -277,10 +272,7 @@ fn retries(input: &Input) -> Result<Option<u32>, Error> {
         }
         _ => Err(Error::invalid(
             "maxRetries",
-            cat(&[
-                "must be a whole number from 0 to ",
-                &uint(MAX_MAX_RETRIES.into()),
-            ]),
+            format!("must be a whole number from 0 to {MAX_MAX_RETRIES}"),
         )),
     }
 }
@@ -484,10 +476,7 @@ fn max_response_bytes(input: &Input) -> Result<u32, Error> {
 }
 
 fn not_a_string(field: &str, got: &Input) -> Error {
-    Error::invalid(
-        field,
-        cat(&["must be a string (got ", got.type_name(), ")"]),
-    )
+    Error::invalid(field, format!("must be a string (got {})", got.type_name()))
 }
 
 fn required_string<'a>(field: &str, input: &'a Input) -> Result<&'a str, Error> {
@@ -500,7 +489,7 @@ fn required_string<'a>(field: &str, input: &'a Input) -> Result<&'a str, Error> 
 }
 
 fn bounded(field: &str, s: &str) -> Result<(), Error> {
-    let chars = char_count(s);
+    let chars = s.chars().count();
     if chars > max_chars(field) {
         return Err(too_long(field, chars));
     }
@@ -555,17 +544,15 @@ pub fn check_names<S: AsRef<str>>(names: &[S], allowed: &[&str]) -> Result<(), E
             })
             .filter(|(d, _)| *d <= 2)
             .min_by_key(|(d, _)| *d)
-            .map(|(_, a)| cat(&[" (did you mean `", a, "`?)"]))
+            .map(|(_, a)| format!(" (did you mean `{a}`?)"))
             .unwrap_or_default();
         let shown: String = name.chars().take(64).filter(|c| !c.is_control()).collect();
         return Err(Error::invalid(
             &shown,
-            cat(&[
-                "unknown option",
-                &hint,
-                "; known options: ",
-                &join(allowed, ", "),
-            ]),
+            format!(
+                "unknown option{hint}; known options: {}",
+                allowed.join(", ")
+            ),
         ));
     }
     Ok(())

@@ -1,37 +1,31 @@
 //! The APP_SECRET, held only as an expanded AES-256 key. It has no accessor, and its `Debug`
 //! prints a placeholder, so no message, log line or serialisation can carry it out.
 
-use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
-use aes::{Aes256, Block};
 use std::fmt;
 
-use super::error::Error;
-use super::text;
+use aes::Aes256;
+use ecb::cipher::block_padding::Pkcs7;
+use ecb::cipher::crypto_common::InnerInit;
+use ecb::cipher::{BlockDecryptMut, BlockEncryptMut, KeyInit};
 
-const BLOCK: usize = 16;
+use super::error::Error;
 
 pub struct AppSecret {
-    // Expanded once per client: signing then costs the block encryptions alone.
+    // Expanded once per client, so signing costs the block encryptions alone; the aes crate's
+    // `zeroize` feature wipes it (and each per-call copy) when dropped.
     cipher: Aes256,
 }
 
 impl AppSecret {
     /// The key is the UTF-8 bytes of the secret, which TTPay issues as exactly 32 characters.
     pub fn new(secret: &str) -> Result<AppSecret, Error> {
-        let len = secret.len();
-        if len != 32 {
+        let cipher = Aes256::new_from_slice(secret.as_bytes()).map_err(|_| {
             // The length is safe to say; the value never is.
-            return Err(Error::invalid(
+            Error::invalid(
                 "appSecret",
-                text::cat(&[
-                    "must be exactly 32 bytes of UTF-8 (got ",
-                    &text::uint(len as u64),
-                    ")",
-                ]),
-            ));
-        }
-        let cipher = Aes256::new_from_slice(secret.as_bytes())
-            .map_err(|_| Error::invalid("appSecret", "must be exactly 32 bytes of UTF-8"));
+                format!("must be exactly 32 bytes of UTF-8 (got {})", secret.len()),
+            )
+        });
         scrub_stack();
         Ok(AppSecret { cipher: cipher? })
     }
@@ -39,51 +33,26 @@ impl AppSecret {
     /// AES-256-ECB with PKCS#7 padding; always at least one block, a whole one when `plain` is
     /// already a multiple of 16 bytes.
     pub fn encrypt(&self, plain: &[u8]) -> Vec<u8> {
-        let pad = BLOCK - plain.len() % BLOCK;
-        let mut blocks = to_blocks(plain, pad);
-        // All blocks in one call: the bitsliced cipher works on two at a time, and a block
-        // encrypted alone still pays for two.
-        self.cipher.encrypt_blocks(&mut blocks);
-        blocks.concat()
+        ecb::Encryptor::<Aes256>::inner_init(self.cipher.clone())
+            .encrypt_padded_vec_mut::<Pkcs7>(plain)
     }
 
     /// The inverse of [`encrypt`](Self::encrypt); `None` when the length or the padding is wrong.
     pub fn decrypt(&self, cipher_text: &[u8]) -> Option<Vec<u8>> {
-        if cipher_text.is_empty() || cipher_text.len() % BLOCK != 0 {
-            return None;
-        }
-        let mut blocks = to_blocks(cipher_text, 0);
-        self.cipher.decrypt_blocks(&mut blocks);
-        let mut out = blocks.concat();
-        let pad = usize::from(*out.last()?);
-        if pad == 0 || pad > BLOCK || pad > out.len() {
-            return None;
-        }
-        let body_len = out.len() - pad;
-        if !out.get(body_len..)?.iter().all(|&b| usize::from(b) == pad) {
-            return None;
-        }
-        out.truncate(body_len);
-        Some(out)
+        ecb::Decryptor::<Aes256>::inner_init(self.cipher.clone())
+            .decrypt_padded_vec_mut::<Pkcs7>(cipher_text)
+            .ok()
     }
 }
 
-/// Zeroes the stack area the key schedule just used: on wasm it lies in linear memory, where its
-/// temporaries (the key's bytes among them) would otherwise stay readable until overwritten.
+/// Zeroes the stack area the key schedule just used: on wasm the stack lies in linear memory,
+/// where its temporaries (the key's bytes among them) would stay readable until overwritten
+/// (tests/js/hostile.test.mjs scans the memory for them). `zeroize` covers the heap copies only.
 #[inline(never)]
 fn scrub_stack() {
     let mut area = [0u8; 4096];
+    zeroize::Zeroize::zeroize(&mut area);
     std::hint::black_box(&mut area);
-}
-
-/// `bytes` then `pad` bytes of value `pad`, as 16-byte blocks (`bytes.len() + pad` is a multiple
-/// of 16 wherever this is called).
-fn to_blocks(bytes: &[u8], pad: usize) -> Vec<Block> {
-    let mut blocks = vec![Block::default(); (bytes.len() + pad) / BLOCK];
-    for (i, b) in blocks.iter_mut().flatten().enumerate() {
-        *b = bytes.get(i).copied().unwrap_or(pad as u8);
-    }
-    blocks
 }
 
 impl fmt::Debug for AppSecret {

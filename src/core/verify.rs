@@ -4,13 +4,15 @@
 //! service is reported to sign either. A data-only match leaves `code` and `msg` unauthenticated,
 //! so it counts only when it cannot be a rearranged reply (see [`data_member_may_match`]).
 
+use serde_json::Value;
+
 use super::codes;
 use super::error::{Error, ErrorKind};
-use super::json::{self, Value};
 use super::replay::{Refused, SeenNonces};
 use super::secret::AppSecret;
 use super::sign;
-use super::text::{cat, escape_controls, uint};
+use super::text::escape_controls;
+use super::wire::without_trailing_commas;
 
 /// A reply older (or newer) than this is refused, as TTPay refuses stale requests.
 pub const REPLY_WINDOW_MS: f64 = 5.0 * 60.0 * 1000.0;
@@ -49,7 +51,7 @@ pub struct Expected<'a> {
 fn refuse(why: impl AsRef<str>) -> Error {
     Error::new(
         ErrorKind::Signature,
-        cat(&["TTPay's reply signature ", why.as_ref()]),
+        format!("TTPay's reply signature {}", why.as_ref()),
     )
 }
 
@@ -128,17 +130,18 @@ fn with_unverified_reply(mut err: Error, body: Option<&Value>) -> Error {
         .and_then(Value::as_str)
         .unwrap_or("");
     let said = if code == 0 {
-        cat(&["the reply claims success (code 0): ", &escape_controls(msg)])
+        format!(
+            "the reply claims success (code 0): {}",
+            escape_controls(msg)
+        )
     } else {
-        let what = codes::describe(code);
-        cat(&[
-            "TTPay refused the request: ",
-            &what,
-            ": ",
-            &escape_controls(msg),
-        ])
+        format!(
+            "TTPay refused the request: {}: {}",
+            codes::describe(code),
+            escape_controls(msg)
+        )
     };
-    err.message = cat(&[&said, "; unverified, because ", &err.message]);
+    err.message = format!("{said}; unverified, because {}", err.message);
     err.code = Some(code);
     err.msg = Some(msg.to_string());
     err.request_id = body
@@ -160,7 +163,6 @@ pub fn verify(
     let ts = sig.timestamp;
     let ts_ms = match ts.len() {
         10 | 13 if ts.bytes().all(|b| b.is_ascii_digit()) => {
-            // An integer parse: `f64::from_str` would bring float parsing and its tables along.
             let n = ts
                 .parse::<u64>()
                 .map_err(|_| refuse("has an invalid TTPay-Timestamp"))? as f64;
@@ -174,19 +176,12 @@ pub fn verify(
     };
     let skew = now_ms - ts_ms;
     if skew.abs() > REPLY_WINDOW_MS {
-        // Whole seconds only: formatting an f64 would pull float printing into the wasm.
         let seconds = (skew.abs() / 1000.0) as u64;
         let window = (REPLY_WINDOW_MS / 1000.0) as u64;
         let direction = if skew > 0.0 { "old" } else { "in the future" };
-        return Err(refuse(cat(&[
-            "is outside the ",
-            &uint(window),
-            " s window (TTPay-Timestamp is ",
-            &uint(seconds),
-            " s ",
-            direction,
-            "; check this machine's clock)",
-        ])));
+        return Err(refuse(format!(
+            "is outside the {window} s window (TTPay-Timestamp is {seconds} s {direction}; check this machine's clock)"
+        )));
     }
     let raw = sign::decode_signature(sig.signature).ok_or_else(|| refuse("is not base64"))?;
     let plain = secret
@@ -203,14 +198,14 @@ pub fn verify(
     }
     let signed_body = signed_body.ok_or_else(|| refuse("covers no body"))?;
     if signed_body != body_text {
-        let signed_value =
-            json::parse(signed_body).map_err(|_| refuse("does not match the body"))?;
+        let signed_value = serde_json::from_str(&without_trailing_commas(signed_body))
+            .map_err(|_| refuse("does not match the body"))?;
         let Some(body) = body else {
             return Err(refuse("does not match the body"));
         };
-        if !signed_value.same_as(body) {
+        if !same_data(&signed_value, body) {
             match body.get("data") {
-                Some(data) if signed_value.same_as(data) => data_member_may_match(data)?,
+                Some(data) if same_data(&signed_value, data) => data_member_may_match(data)?,
                 _ => return Err(refuse("does not match the body")),
             }
         }
@@ -228,11 +223,9 @@ fn same_order(body: Option<&Value>, expected: Expected<'_>) -> Result<(), Error>
         .and_then(|b| b.get("data"))
         .and_then(|d| d.get("transaction_id"));
     match (expected.transaction_id, answered) {
-        (Some(asked), Some(answered)) if answered.as_str() != Some(asked) => Err(refuse(cat(&[
-            "covers another order (data.transaction_id is not the requested ",
-            asked,
-            ")",
-        ]))),
+        (Some(asked), Some(answered)) if answered.as_str() != Some(asked) => Err(refuse(format!(
+            "covers another order (data.transaction_id is not the requested {asked})"
+        ))),
         _ => Ok(()),
     }
 }
@@ -247,4 +240,21 @@ fn data_member_may_match(data: &Value) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// Equality as data, as JavaScript sees it: objects compare as sets of members (serde_json's map
+/// ignores order), and numbers by value, so `1.0` equals `1`.
+pub fn same_data(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
+        }
+        _ => a == b,
+    }
 }
