@@ -9,51 +9,34 @@ export PATH="$PWD/node_modules/binaryen/bin:$HOME/.cargo/bin:$PATH"
 
 # Keep this machine's paths out of the shipped .wasm (as the Makefile does for every wasm build).
 : "${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:=--remap-path-prefix=$HOME/.cargo/registry/src=/cargo --remap-path-prefix=$HOME/.rustup=/rustup --remap-path-prefix=$PWD=/ttpay-wasm}"
-# Size: the standard library is rebuilt for this one build with panics that abort on the spot, so
-# no panic message, source location or formatting code reaches the .wasm (README, "Measured").
-# Both are unstable options of the stable toolchain, hence RUSTC_BOOTSTRAP for this build alone;
-# lint and tests use the toolchain as it is. `-Zlocation-detail=none`: the file, line and column
-# records that `#[track_caller]` code (RefCell, thread_local!, Option::unwrap...) still hands to
-# those aborting panics are left out too (0.3 KB gzip).
-# `-inline-threshold=25`: LLVM's inlining budget for the whole program (opt-level "z" alone
-# allows ~5). A little more inlining lets small helpers fold away: 0.9 KB gzip smaller, signing as
-# fast (`make bench`). Measured 0: +0.1 KB, 10: -0.8, 25: -0.9, 35: -0.7, 50: -0.4, 100: +0.6 KB.
-# `aes_compact`: the aes crate's smaller bitsliced cipher; as fast here, since all blocks of a
-# message go through it at once (src/core/secret.rs), and 0.8 KB gzip smaller.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Cllvm-args=-inline-threshold=25 --cfg aes_compact"
-export RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS
 
 # `--bench`: the same build with the `bench` feature (`__signCloseOrder`, which `make bench` times
 # and the shipped .wasm leaves out), glue and .wasm only, into bench/out/sign.
 if [ "${1:-}" = --bench ]; then
   rm -rf bench/out/sign
   wasm-pack --quiet build --release --target web --no-pack --no-typescript \
-    --out-dir bench/out/sign --out-name ttpay_wasm . -- --features bench -Zbuild-std=std,panic_abort
-  node scripts/minify-names.mjs bench/out/sign
+    --out-dir bench/out/sign --out-name ttpay_wasm . -- --features bench
   exit 0
 fi
 
-# From scratch each time: files of an earlier layout must not linger and be packed.
+# From scratch each time: files of an earlier layout must not linger and be packed. A plain
+# stable release build: Cargo.toml's release profile, then wasm-opt with the flags in its
+# [package.metadata.wasm-pack] table.
 rm -rf pkg/dist
 wasm-pack --quiet build --release --target web --no-pack --no-typescript \
-  --out-dir pkg/dist --out-name ttpay_wasm . -- -Zbuild-std=std,panic_abort
+  --out-dir pkg/dist --out-name ttpay_wasm .
 # wasm-pack writes a `*` .gitignore there, which npm pack would obey and ship no wasm.
 rm -f pkg/dist/.gitignore
-# The names the .wasm and the glue know each other by, shortened in both (see the script).
-node scripts/minify-names.mjs pkg/dist
-# The glue's default `init()` fetches `new URL('ttpay_wasm_bg.wasm', import.meta.url)`. No entry
-# calls it (each hands `initSync` a module), but webpack and Vite would copy the .wasm into every
-# bundle on seeing that expression, and esbuild warns about `import.meta` in CommonJS: drop it.
-node -e 'const fs = require("fs"); const f = "pkg/dist/ttpay_wasm.js";
-  const glue = fs.readFileSync(f, "utf8");
-  const url = /new URL\(\s*["\x27]ttpay_wasm_bg\.wasm["\x27]\s*,\s*import\.meta\.url\s*\)/;
-  if (!url.test(glue)) { console.error("build: the glue no longer has its default .wasm URL; review this step"); process.exit(1); }
-  fs.writeFileSync(f, glue.replace(url, "undefined"));'
 # The shared initialiser, the error class and the glue, as one minified ESM file that the ESM
 # entries import. No --keep-names: its helper defines each name with a descriptor that a polluted
 # Object.prototype.get breaks; the names users see (TTPayClient, TTPayError) are literals. The readable
 # sources stay in pkg/src.
-node_modules/.bin/esbuild pkg/src/api.js --bundle --minify --format=esm \
+# `import.meta.url` is defined away: the glue's default `init()` fetches
+# `new URL('ttpay_wasm_bg.wasm', import.meta.url)`, which no entry calls (each hands `initSync` a
+# module), but on seeing it webpack and Vite would copy the .wasm into every bundle, and esbuild
+# warns about `import.meta` in CommonJS.
+node_modules/.bin/esbuild pkg/src/api.js --bundle --minify --format=esm --define:import.meta.url=undefined \
   --define:TTPAY_VERSION="\"$(node -p 'require("./pkg/package.json").version')\"" \
   --outfile=pkg/dist/api.js --log-level=warning
 

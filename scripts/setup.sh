@@ -8,15 +8,14 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 WASM_PACK_VERSION=0.15.1
 
-# The pinned toolchain of rust-toolchain.toml, with the wasm target and the standard library's
-# source (the release build rebuilds std for size, scripts/build.sh). Named explicitly: not every
-# rustup installs a toolchain file's channel by itself.
+# The pinned stable toolchain of rust-toolchain.toml, with the wasm target. Named explicitly: not
+# every rustup installs a toolchain file's channel by itself.
 channel=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
 if ! rustup run "$channel" rustc --version >/dev/null 2>&1 \
   || ! rustup +"$channel" target list --installed | grep -qx wasm32-unknown-unknown \
-  || ! rustup +"$channel" component list --installed | grep -q '^rust-src'; then
+  || ! rustup +"$channel" component list --installed | grep -q '^clippy'; then
   rustup toolchain install "$channel" --profile minimal \
-    --component rust-src,clippy,rustfmt --target wasm32-unknown-unknown
+    --component clippy,rustfmt --target wasm32-unknown-unknown
 fi
 
 # The CLI must equal the wasm-bindgen crate in Cargo.lock exactly, or wasm-pack tries a download.

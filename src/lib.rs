@@ -21,12 +21,3 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
-
-// Size: a sorted, coalescing free list instead of dlmalloc saves ~2.3 KB gzip. A call allocates a
-// few dozen small blocks, so its O(free blocks) search costs nothing measurable (`make bench`), and
-// the wasm memory stays flat over 100,000 calls (bench, and tests/js/scale.test.mjs). The lock is
-// a flag here (wasm32 without threads); it keeps `unsafe` out of this crate.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

@@ -3,8 +3,11 @@
 
 use std::fmt;
 
+use serde::{Serialize, Serializer};
+
 /// What went wrong, as a stable lowercase string a caller can branch on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The caller passed something the client refuses before any network traffic.
     InvalidArgument,
@@ -52,11 +55,14 @@ impl ErrorKind {
 
 /// A failed call. Never holds the app secret: messages are built from field names, rules and
 /// what the server sent, and the secret is not reachable from any of those.
-#[derive(Clone, Debug, PartialEq)]
+/// Serialised as the fields of the JavaScript `TTPayError` (camelCase, absent ones `null`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
     /// TTPay's business code, when the reply carried one.
+    #[serde(serialize_with = "as_js_number")]
     pub code: Option<i64>,
     /// TTPay's `msg`, when the reply carried one.
     pub msg: Option<String>,
@@ -105,3 +111,9 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A code as the JavaScript number it was in the reply's JSON (a code past 2^53 stays a number,
+/// not a BigInt).
+fn as_js_number<S: Serializer>(code: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    code.map(|c| c as f64).serialize(s)
+}

@@ -5,6 +5,7 @@ pub mod base_url;
 pub mod call;
 pub mod codes;
 pub mod error;
+pub mod input;
 pub mod limiter;
 pub mod options;
 pub mod replay;

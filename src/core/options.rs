@@ -2,7 +2,10 @@
 //! any network traffic, and every refusal names the field and the rule it broke.
 
 use super::base_url::BaseUrl;
+use serde::Deserialize;
+
 use super::error::{Error, ErrorKind};
+pub use super::input::Input;
 use super::limiter::FailurePolicy;
 use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
@@ -22,6 +25,14 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 1024 * 1024;
 /// How long a shared limiter's `take` may take before `onRateLimiterError` applies: a store that
 /// answers in a millisecond on a good day and not at all on a bad one.
 pub const DEFAULT_RATE_LIMITER_TIMEOUT_MS: u32 = 1_000;
+
+/// `closeOrder(params)`, raw.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CloseOrderParams {
+    pub transaction_id: Input,
+    pub mch_id: Input,
+}
 
 /// Option names `new TTPayClient(options)` accepts. `fetch` is checked by the wasm layer.
 pub const CLIENT_OPTIONS: &[&str] = &[
@@ -50,25 +61,8 @@ pub const CALL_OPTIONS: &[&str] = &["signal", "timeoutMs", "deadlineMs", "maxRet
 /// Names the one-shot `closeOrder({...})` takes on top of the client options.
 pub const ONE_SHOT_EXTRA: &[&str] = &["transactionId", "signal"];
 
-/// A value as the caller passed it, reduced to what validation needs to know.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum Input {
-    #[default]
-    Missing,
-    Str(String),
-    Num(f64),
-    /// Anything else, named by its JavaScript type (`"object"`, `"null"`, `"boolean"`, ...).
-    Other(&'static str),
-    /// A string of this many UTF-16 code units, longer than [`MAX_STRING_UNITS`]: refused
-    /// without being copied.
-    TooLong(usize),
-    /// A value that could not be read; the text is the rule it broke (a getter that threw, a
-    /// string with a lone surrogate).
-    Unreadable(&'static str),
-}
-
 impl Input {
-    fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Input::Missing => "undefined",
             Input::Str(_) => "string",
@@ -117,10 +111,7 @@ impl Input {
     /// not linger in the wasm's linear memory once the AES key is expanded.
     pub fn wipe(&mut self) {
         if let Input::Str(s) = self {
-            let mut bytes = std::mem::take(s).into_bytes();
-            bytes.fill(0);
-            // Keeps the zeroing from being optimised away as a store to memory about to be freed.
-            std::hint::black_box(&mut bytes);
+            zeroize::Zeroize::zeroize(s);
         }
     }
 }
@@ -220,7 +211,8 @@ pub struct CallPolicy {
 }
 
 /// Per-call overrides, raw.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct RawCallOptions {
     pub timeout_ms: Input,
     pub deadline_ms: Input,
@@ -278,7 +270,8 @@ fn retries(input: &Input) -> Result<Option<u32>, Error> {
 }
 
 /// The raw client options, one [`Input`] per known name.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct RawClientOptions {
     pub app_id: Input,
     pub app_secret: Input,
@@ -291,6 +284,7 @@ pub struct RawClientOptions {
     pub deadline_ms: Input,
     pub rate_limit_per_second: Input,
     /// Whether a `rateLimiter` object was given (the shell checks the object itself).
+    #[serde(skip)]
     pub shared_limiter: bool,
     pub rate_limiter_timeout_ms: Input,
     pub on_rate_limiter_error: Input,

@@ -24,7 +24,7 @@ impl CloseOrderBody<'_> {
 }
 
 /// TTPay's reply: `{"code":…,"msg":…,"request_id":…,"data":…}`; other members are ignored.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct ReplyEnvelope {
     pub code: i64,
     #[serde(default)]

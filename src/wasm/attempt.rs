@@ -2,16 +2,24 @@
 //! decisions: it reports a status, the body bytes (at most `max_bytes`) and the headers the core
 //! needs, or why there was no usable reply.
 //!
+//! The request is a `web_sys::Request` built from a `RequestInit` (method, `Headers`, body, the
+//! attempt's signal, `redirect: 'manual'`), handed to the global fetch; an injected `fetch` gets
+//! `(url, init)`, the documented signature. The reply is read through `web_sys::Response`,
+//! `Headers` and the body's `ReadableStream`.
+//!
 //! The timer and the caller's signal both reject a "stopper" promise that is raced against the
 //! fetch and against every read of the body, so a server that stalls after its headers, or an
 //! injected fetch that ignores `signal`, still cannot hang the call.
 
-use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
+use js_sys::{ArrayBuffer, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::{
+    AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader,
+    RequestInit, RequestRedirect, Response,
+};
 
-use super::js::{buffer_bytes, chunk_bytes, get, key, method, promise_resolve, settle_quietly};
+use super::js::{buffer_bytes, chunk_bytes, get, promise_resolve, settle_quietly, to_js, Pairs};
 use super::timers::{Race, Signal, Stop};
 use crate::core::verify::SignatureHeaders;
 use crate::core::{Interrupted, Request};
@@ -62,24 +70,25 @@ pub async fn send(
 
     let pending = call_fetch(fetch, req, &controller.signal()).map_err(network)?;
     let response = race(pending).await.map_err(classify)?;
-    let status = get(&response, "status")
-        .as_f64()
-        .filter(|s| s.fract() == 0.0 && (0.0..=999.0).contains(s))
-        .ok_or_else(|| {
-            network(JsValue::from_str(
-                "fetch resolved to something that is not a Response",
-            ))
-        })?;
-    // Duck-typed `headers.get`, so an injected fetch's own Response-like object works too.
-    let headers = get(&response, "headers");
-    let header_get = method(&headers, "get");
-    let header = |name: &'static str| -> Option<String> {
-        header_get
-            .as_ref()?
-            .call1(&headers, &key(name))
-            .ok()?
-            .as_string()
+    let not_a_response = || {
+        network(JsValue::from_str(
+            "fetch resolved to something that is not a Response",
+        ))
     };
+    if !response.is_object() {
+        return Err(not_a_response());
+    }
+    // Not `dyn_into`: an injected fetch may answer with another realm's Response (the undici
+    // package's) or a test's own object. Read through the `catch` bindings below.
+    let response: Fetched = response.unchecked_into();
+    let status = response
+        .status()
+        .ok()
+        .and_then(|s| s.as_f64())
+        .filter(|s| s.fract() == 0.0 && (0.0..=999.0).contains(s))
+        .ok_or_else(not_a_response)?;
+    let headers = response.headers().ok();
+    let header = |name: &str| -> Option<String> { headers.as_ref()?.get(name).ok().flatten() };
     let length = header("content-length").and_then(|v| v.trim_ascii().parse::<u64>().ok());
     if length.is_some_and(|n| n > u64::from(max_bytes)) {
         cancel_body(&response);
@@ -108,6 +117,43 @@ pub async fn send(
     })
 }
 
+// web-sys's own `Response` and stream getters are not `catch`: fine for the runtime's own objects,
+// but an injected fetch's reply may be any object, whose getters may throw, and an exception must
+// never unwind through a wasm frame. So the reply is read through these views of the same web-sys
+// types, each binding `catch`.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(extends = Response)]
+    type Fetched;
+    #[wasm_bindgen(method, catch, getter, structural)]
+    fn status(this: &Fetched) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter, structural)]
+    fn headers(this: &Fetched) -> Result<Headers, JsValue>;
+    #[wasm_bindgen(method, catch, getter, structural)]
+    fn body(this: &Fetched) -> Result<Option<ReadableStream>, JsValue>;
+    #[wasm_bindgen(method, catch, structural, js_name = arrayBuffer)]
+    fn array_buffer(this: &Fetched) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(extends = ReadableStream)]
+    type Stream;
+    #[wasm_bindgen(method, catch, structural, js_name = getReader)]
+    fn get_reader(this: &Stream) -> Result<ReadableStreamDefaultReader, JsValue>;
+    #[wasm_bindgen(method, catch, structural)]
+    fn cancel(this: &Stream) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(extends = ReadableStreamDefaultReader)]
+    type Reader;
+    #[wasm_bindgen(method, catch, structural)]
+    fn read(this: &Reader) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, structural)]
+    fn cancel(this: &Reader) -> Result<JsValue, JsValue>;
+
+    /// The global fetch, looked up at each call (not through `window`: Node, Deno and Workers
+    /// have none).
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(request: &web_sys::Request) -> Result<JsValue, JsValue>;
+}
+
 enum BodyError {
     TooLarge,
     Js(JsValue),
@@ -117,7 +163,7 @@ enum BodyError {
 /// fast path: one promise, no per-chunk copies); otherwise chunk by chunk, stopping (and
 /// cancelling the stream) past `max_bytes`, so a hostile 10 MB reply costs at most `max_bytes`.
 async fn read_body(
-    response: &JsValue,
+    response: &Fetched,
     max_bytes: u32,
     length_known: bool,
     race: &impl Fn(Promise) -> JsFuture,
@@ -125,38 +171,34 @@ async fn read_body(
     let limit = max_bytes as usize;
     // `body` is read only when it will be streamed: in Deno the getter builds a ReadableStream
     // (~8 µs a call), which `arrayBuffer()` does not need.
-    let stream = (!length_known).then(|| get(response, "body"));
-    let streamed = stream
+    let stream = if length_known {
+        None
+    } else {
+        response.body().map_err(BodyError::Js)?
+    };
+    let reader = stream
         .as_ref()
-        .and_then(|s| Some((s, method(s, "getReader")?)));
-    let Some((stream, get_reader)) = streamed else {
+        .and_then(|s| s.unchecked_ref::<Stream>().get_reader().ok());
+    let Some(reader) = reader else {
         // A known length, or no stream (a null body, an injected fetch's own object): one read.
-        let array_buffer = get(response, "arrayBuffer");
-        if array_buffer.is_undefined() && stream.unwrap_or_else(|| get(response, "body")).is_null()
-        {
+        if !length_known && stream.is_none() && !has_array_buffer(response) {
             return Ok(Vec::new());
         }
-        let array_buffer = array_buffer
-            .dyn_into::<Function>()
-            .map_err(|_| BodyError::Js(JsValue::from_str("the reply has no arrayBuffer()")))?;
-        let buffer = array_buffer.call0(response).map_err(BodyError::Js)?;
+        let buffer = response.array_buffer().map_err(BodyError::Js)?;
         let buffer = promise_resolve(&buffer).map_err(BodyError::Js)?;
         let buffer = race(buffer).await.map_err(BodyError::Js)?;
-        let bytes = buffer_bytes(&buffer, max_bytes).map_err(BodyError::Js)?;
-        if bytes.is_null() {
-            return Err(BodyError::TooLarge);
-        }
-        return Ok(bytes.unchecked_into::<Uint8Array>().to_vec());
+        return match buffer_bytes(&buffer, max_bytes).map_err(BodyError::Js)? {
+            Some(bytes) => Ok(bytes.to_vec()),
+            None => Err(BodyError::TooLarge),
+        };
     };
-    let reader = get_reader.call0(stream).map_err(BodyError::Js)?;
-    let read = method(&reader, "read")
-        .ok_or_else(|| BodyError::Js(JsValue::from_str("the body reader has no read()")))?;
+    let reader: Reader = reader.unchecked_into();
     let mut out = Vec::new();
     // Empty chunks add nothing to `out`, so they are bounded apart: a stream that yields them
     // forever resolves each read at once and would starve the timers that bound the call.
     let mut empty_chunks = 0u32;
     loop {
-        let next = read.call0(&reader).map_err(BodyError::Js)?;
+        let next = reader.read().map_err(BodyError::Js)?;
         let next = promise_resolve(&next).map_err(BodyError::Js)?;
         let chunk = race(next).await.map_err(BodyError::Js)?;
         if get(&chunk, "done").is_truthy() {
@@ -172,26 +214,20 @@ async fn read_body(
             )));
         }
         let left = limit.saturating_sub(out.len());
-        let value = chunk_bytes(&value, left as u32).map_err(BodyError::Js)?;
-        if value.is_null() {
-            cancel_reader(&reader);
+        let Some(value) = chunk_bytes(&value, left as u32).map_err(BodyError::Js)? else {
+            settle_quietly(reader.cancel());
             return Err(BodyError::TooLarge);
-        }
-        let value: Uint8Array = value.unchecked_into();
+        };
         let len = value.length() as usize;
         if len == 0 {
             empty_chunks += 1;
             if empty_chunks > MAX_EMPTY_CHUNKS {
-                cancel_reader(&reader);
+                settle_quietly(reader.cancel());
                 return Err(BodyError::Js(JsValue::from_str(
                     "the body stream yields empty chunks without end",
                 )));
             }
             continue;
-        }
-        if out.len() + len > limit {
-            cancel_reader(&reader);
-            return Err(BodyError::TooLarge);
         }
         let start = out.len();
         out.resize(start + len, 0);
@@ -201,81 +237,50 @@ async fn read_body(
     }
 }
 
+/// Whether the reply has an `arrayBuffer` to call (an injected fetch's object may not).
+fn has_array_buffer(response: &Fetched) -> bool {
+    get(response, "arrayBuffer").is_function()
+}
+
 /// More empty chunks than any real stream sends in one reply.
 const MAX_EMPTY_CHUNKS: u32 = 1024;
 
-fn cancel_reader(reader: &JsValue) {
-    if let Some(cancel) = method(reader, "cancel") {
-        settle_quietly(cancel.call0(reader));
+fn cancel_body(response: &Fetched) {
+    if let Ok(Some(stream)) = response.body() {
+        settle_quietly(stream.unchecked_ref::<Stream>().cancel());
     }
 }
 
-fn cancel_body(response: &JsValue) {
-    let stream = get(response, "body");
-    if let Some(cancel) = method(&stream, "cancel") {
-        settle_quietly(cancel.call0(&stream));
-    }
-}
-
-// The request's init object, built and handed to fetch in one crossing: built from Rust, it took
-// a dozen (an object, four headers, five setters, the call). An object literal defines its members,
-// so nothing a polluted Object.prototype holds is consulted. The header names are the core's.
-#[wasm_bindgen(
-    inline_js = "export function post(fetch, self, url, body, signal, n0, v0, n1, v1, n2, v2, n3, v3) {
-  const headers = { [n0]: v0, [n1]: v1, [n2]: v2, [n3]: v3 };
-  // A redirect would re-send a signed payment request somewhere else: report it instead.
-  return fetch.call(self, url, { method: 'POST', headers, body, signal, redirect: 'manual' });
-}"
-)]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    #[allow(clippy::too_many_arguments)]
-    fn post(
-        fetch: &Function,
-        this: &JsValue,
-        url: &str,
-        body: &str,
-        signal: &AbortSignal,
-        n0: &JsValue,
-        v0: &str,
-        n1: &JsValue,
-        v1: &str,
-        n2: &JsValue,
-        v2: &str,
-        n3: &JsValue,
-        v3: &str,
-    ) -> Result<JsValue, JsValue>;
-}
-
+/// Starts the request: the global fetch with a `Request`, or the injected one with `(url, init)`.
 fn call_fetch(
     fetch: Option<&Function>,
     req: &Request<'_>,
     signal: &AbortSignal,
 ) -> Result<Promise, JsValue> {
-    let global = js_sys::global();
-    let (f, this) = match fetch {
-        Some(f) => (f.clone(), JsValue::UNDEFINED),
-        None => (
-            method(&global, "fetch").ok_or_else(|| JsValue::from_str("no global fetch"))?,
-            global.into(),
-        ),
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(req.body));
+    init.set_signal(Some(signal));
+    // A redirect would re-send a signed payment request somewhere else: report it instead.
+    init.set_redirect(RequestRedirect::Manual);
+    let headers = req.headers();
+    let pending = match fetch {
+        // The documented `(url, init)`, its headers a plain object (`init.headers['Authorization']`
+        // works in a user's wrapper). Not a `Headers`: in Node, the first use of that global loads
+        // fetch's internals, which a polluted Object.prototype breaks.
+        Some(f) => {
+            init.set_headers(&to_js(&Pairs(&headers)));
+            f.call2(&JsValue::UNDEFINED, &JsValue::from_str(req.url), &init)?
+        }
+        None => {
+            let sent = Headers::new()?;
+            for (name, value) in headers {
+                sent.append(name, value)?;
+            }
+            init.set_headers(&sent);
+            global_fetch(&web_sys::Request::new_with_str_and_init(req.url, &init)?)?
+        }
     };
-    let [(n0, v0), (n1, v1), (n2, v2), (n3, v3)] = req.headers();
-    let pending = post(
-        &f,
-        &this,
-        req.url,
-        req.body,
-        signal,
-        &key(n0),
-        v0,
-        &key(n1),
-        v1,
-        &key(n2),
-        v2,
-        &key(n3),
-        v3,
-    )?;
     // An injected fetch may return a plain value or a thenable: normalise to a Promise.
     promise_resolve(&pending)
 }

@@ -3,13 +3,12 @@
 //! and the secret is not reachable from anything here. A hook that throws, or returns a promise
 //! that rejects, is ignored: watching a payment must never break it.
 
-use js_sys::{Function, Object};
+use js_sys::Function;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use super::errors::{object, or_null};
-use super::js::settle_quietly;
+use super::js::{settle_quietly, to_js, Pairs};
 use super::js_input::{type_name, Fields};
-use crate::core::text::cat;
 use crate::core::{Error, Request};
 
 pub const HOOK_NAMES: &[&str] = &["onRequest", "onResponse", "onRetry"];
@@ -22,95 +21,88 @@ pub struct Hooks {
     on_retry: Option<Function>,
 }
 
+/// The `hooks` option as passed: any values, checked to be functions below.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct RawHooks {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    on_request: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    on_response: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    on_retry: JsValue,
+}
+
 impl Hooks {
     pub fn from_js(value: &JsValue) -> Result<Hooks, Error> {
-        let fields = Fields::read(value, "hooks", true)?;
-        let prefixed = |mut e: Error| {
-            e.message = cat(&["hooks.", &e.message]);
+        let fields = Fields::read(value, "hooks", true, HOOK_NAMES, HOOK_NAMES)?;
+        crate::core::options::check_names(fields.names(), HOOK_NAMES).map_err(|mut e| {
+            e.message = format!("hooks.{}", e.message);
             e
-        };
-        crate::core::options::check_names(fields.names(), HOOK_NAMES).map_err(prefixed)?;
-        let get = |name: &'static str| -> Result<Option<Function>, Error> {
-            let f = fields.raw(name).map_err(prefixed)?;
+        })?;
+        let raw: RawHooks = fields.typed()?;
+        let function = |name: &str, f: JsValue| -> Result<Option<Function>, Error> {
             if f.is_undefined() {
                 return Ok(None);
             }
             let shown = type_name(&f);
             f.dyn_into::<Function>().map(Some).map_err(|_| {
                 Error::invalid(
-                    &cat(&["hooks.", name]),
-                    cat(&["must be a function (got ", shown, ")"]),
+                    &format!("hooks.{name}"),
+                    format!("must be a function (got {shown})"),
                 )
             })
         };
         Ok(Hooks {
-            on_request: get("onRequest")?,
-            on_response: get("onResponse")?,
-            on_retry: get("onRetry")?,
+            on_request: function("onRequest", raw.on_request)?,
+            on_response: function("onResponse", raw.on_response)?,
+            on_retry: function("onRetry", raw.on_retry)?,
         })
     }
 
-    fn call(f: &Option<Function>, payload: impl FnOnce() -> JsValue) {
+    fn call<T: Serialize>(f: &Option<Function>, payload: impl FnOnce() -> T) {
         if let Some(f) = f {
-            settle_quietly(f.call1(&JsValue::UNDEFINED, &payload()));
+            settle_quietly(f.call1(&JsValue::UNDEFINED, &to_js(&payload())));
         }
     }
 
     pub fn request(&self, attempt: u32, req: &Request<'_>) {
-        Self::call(&self.on_request, || {
-            let headers = Object::new();
-            for (name, value) in req.headers() {
-                let shown = if name == "Authorization" {
-                    REDACTED_AUTHORIZATION
-                } else {
-                    value
-                };
-                let _ = js_sys::Reflect::set(
-                    &headers,
-                    &JsValue::from_str(name),
-                    &JsValue::from_str(shown),
-                );
-            }
-            let payload = object(&[
-                ("attempt", attempt.into()),
-                ("method", "POST".into()),
-                ("url", req.url.into()),
-            ]);
-            let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("headers"), &headers);
-            payload
+        let Some(f) = &self.on_request else { return };
+        let headers = req.headers().map(|(name, value)| match name {
+            "Authorization" => (name, REDACTED_AUTHORIZATION),
+            _ => (name, value),
         });
+        let event = RequestEvent {
+            attempt,
+            method: "POST",
+            url: req.url,
+            headers: Pairs(&headers),
+        };
+        settle_quietly(f.call1(&JsValue::UNDEFINED, &to_js(&event)));
     }
 
     pub fn response(&self, event: &ResponseEvent<'_>) {
-        Self::call(&self.on_response, || {
-            object(&[
-                ("attempt", event.attempt.into()),
-                ("method", event.method.into()),
-                ("url", event.url.into()),
-                ("status", or_null(event.status, JsValue::from)),
-                ("durationMs", event.duration_ms.into()),
-                ("requestId", or_null(event.request_id, JsValue::from_str)),
-                ("errorKind", or_null(event.error_kind, JsValue::from_str)),
-                ("verified", event.verified.into()),
-            ])
-        });
+        Self::call(&self.on_response, || event);
     }
 
     pub fn retry(&self, event: &RetryEvent<'_>) {
-        Self::call(&self.on_retry, || {
-            object(&[
-                ("attempt", event.attempt.into()),
-                ("delayMs", event.delay_ms.into()),
-                ("errorKind", event.error_kind.into()),
-                ("code", or_null(event.code, JsValue::from_f64)),
-                ("status", or_null(event.status, JsValue::from)),
-                ("url", event.url.into()),
-            ])
-        });
+        Self::call(&self.on_retry, || event);
     }
 }
 
+/// The `onRequest` payload.
+#[derive(Serialize)]
+struct RequestEvent<'a> {
+    attempt: u32,
+    method: &'static str,
+    url: &'a str,
+    /// The headers sent, Authorization redacted.
+    headers: Pairs<'a>,
+}
+
 /// The `onResponse` payload, its fields in this order and camelCase.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ResponseEvent<'a> {
     pub attempt: u32,
     pub method: &'static str,
@@ -123,6 +115,8 @@ pub struct ResponseEvent<'a> {
 }
 
 /// The `onRetry` payload, its fields in this order and camelCase.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RetryEvent<'a> {
     /// The attempt that failed; the next one is `attempt + 1`.
     pub attempt: u32,

@@ -1,35 +1,50 @@
-//! Reading what JavaScript passed into core [`Input`]s: no decisions here beyond "which type".
+//! Reading what JavaScript passed into the core's typed option structs, through
+//! serde-wasm-bindgen.
 //!
-//! Only an object's own properties count (a polluted `Object.prototype.baseUrl` must not redirect
-//! a signed request), every read that can throw goes through a `catch` binding (a revoked Proxy,
-//! a throwing getter or `ownKeys` trap), and a string is measured before it is copied into wasm
-//! memory, so a 128 MB `transactionId` costs a length check, not 128 MB of linear memory.
+//! serde-wasm-bindgen reads a struct's fields as `obj[name]`, which follows the prototype chain
+//! and runs getters and Proxy traps unguarded. So an options object is first copied: only its own
+//! properties of the names the call accepts, each read through a `catch` binding (a revoked
+//! Proxy, a throwing getter or `ownKeys` trap), into a null-prototype object, where anything
+//! serde must not walk is replaced by a [`Stand`]. A string is measured before it is copied into
+//! wasm memory, so a 128 MB `transactionId` costs a length check, not 128 MB of linear memory.
 
-use js_sys::{JsString, Reflect};
+use js_sys::{JsString, Object, Reflect};
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::js::is_array;
+use super::js::{is_array, key, to_js};
+use crate::core::input::{Stand, Unreadable};
 use crate::core::options::MAX_STRING_UNITS;
-use crate::core::text::cat;
-use crate::core::{Error, Input};
+use crate::core::Error;
 
 /// Option names longer than this are not copied whole: no option is nearly this long.
 const MAX_NAME_UNITS: u32 = 64;
 
-/// An options object as read once: its own string keys, to look fields up in.
-pub struct Fields<'a> {
-    object: &'a JsValue,
+/// An options object as read once: its own string keys, and the safe copy serde reads.
+pub struct Fields {
     names: Vec<String>,
+    copy: Object,
+    what: &'static str,
 }
 
-impl<'a> Fields<'a> {
-    /// The own string keys of `value`; `undefined` counts as an empty object when `optional`.
-    /// Anything else that is not a plain object is refused, naming `what`.
-    pub fn read(value: &'a JsValue, what: &str, optional: bool) -> Result<Fields<'a>, Error> {
+impl Fields {
+    /// The own properties of `value` named in `known`. `handles` are the names whose values
+    /// are JavaScript objects kept as they are (`fetch`, `signal`, hooks): serde preserves them
+    /// without walking them. `undefined` counts as an empty object when `optional`; anything
+    /// else that is not a plain object is refused, naming `what`.
+    pub fn read(
+        value: &JsValue,
+        what: &'static str,
+        optional: bool,
+        known: &[&'static str],
+        handles: &[&'static str],
+    ) -> Result<Fields, Error> {
+        let copy = Object::create(&JsValue::NULL.unchecked_into());
         if optional && value.is_undefined() {
             return Ok(Fields {
-                object: value,
                 names: Vec::new(),
+                copy,
+                what,
             });
         }
         let unreadable = |_| Error::invalid(what, "could not be read (a Proxy or getter threw)");
@@ -37,77 +52,80 @@ impl<'a> Fields<'a> {
         if !value.is_object() || value.is_function() || array {
             return Err(Error::invalid(
                 what,
-                cat(&["must be an object (got ", type_name(value), ")"]),
+                format!("must be an object (got {})", type_name(value)),
             ));
         }
         let keys = Reflect::own_keys(value.unchecked_ref()).map_err(unreadable)?;
-        let names = keys
+        let names: Vec<String> = keys
             .iter()
             .filter_map(|k| k.dyn_into::<JsString>().ok())
             .map(|k| {
                 if k.length() > MAX_NAME_UNITS {
                     let head = k.slice(0, MAX_NAME_UNITS).as_string().unwrap_or_default();
-                    cat(&[&head, "…"])
+                    format!("{head}…")
                 } else {
                     k.as_string().unwrap_or_default()
                 }
             })
             .collect();
-        Ok(Fields {
-            object: value,
-            names,
-        })
+        for &name in known {
+            if !names.iter().any(|n| n == name) {
+                continue;
+            }
+            let name_js = key(name);
+            let v = match Reflect::get(value, &name_js) {
+                // A handle has no typed field to carry the refusal: refused here.
+                Err(_) if handles.contains(&name) => {
+                    let field = match what {
+                        "hooks" => format!("hooks.{name}"),
+                        _ => name.to_string(),
+                    };
+                    return Err(Error::invalid(&field, Unreadable::GetterThrew.rule()));
+                }
+                Err(_) => stand(Stand::Unreadable(Unreadable::GetterThrew)),
+                Ok(v) if v.is_undefined() => continue,
+                Ok(v) if handles.contains(&name) => v,
+                Ok(v) => safe_value(v),
+            };
+            // A null-prototype object: setting defines an own property, nothing else runs.
+            let _ = Reflect::set(&copy, &name_js, &v);
+        }
+        Ok(Fields { names, copy, what })
     }
 
     pub fn names(&self) -> &[String] {
         &self.names
     }
 
-    /// The raw value of the own property `key` (`undefined` when absent); a getter that throws is
-    /// an error naming the field.
-    pub fn raw(&self, key: &'static str) -> Result<JsValue, Error> {
-        if !self.names.iter().any(|n| n == key) {
-            return Ok(JsValue::UNDEFINED);
-        }
-        Reflect::get(self.object, &super::js::key(key))
-            .map_err(|_| Error::invalid(key, "could not be read (its getter threw)"))
-    }
-
-    /// The own property `key` as an [`Input`]; a getter that throws is [`Input::Unreadable`], so
-    /// the field's refusal says so.
-    pub fn input(&self, key: &'static str) -> Input {
-        match self.raw(key) {
-            Ok(v) => to_input(&v),
-            Err(_) => Input::Unreadable("could not be read (its getter threw)"),
-        }
+    /// The copy as the typed struct `T` (its fields are [`Input`](crate::core::Input)s or
+    /// preserved handles, which accept any value).
+    pub fn typed<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_wasm_bindgen::from_value(self.copy.clone().into())
+            .map_err(|e| Error::invalid(self.what, format!("could not be read ({e})")))
     }
 }
 
-pub fn to_input(v: &JsValue) -> Input {
-    if v.is_undefined() {
-        Input::Missing
-    } else if let Some(js) = v.dyn_ref::<JsString>() {
+fn stand(s: Stand) -> JsValue {
+    to_js(&s)
+}
+
+/// A value serde may walk: a checked string, a number, a boolean or `null`; a stand-in otherwise.
+fn safe_value(v: JsValue) -> JsValue {
+    if let Some(js) = v.dyn_ref::<JsString>() {
         let units = js.length() as usize;
         if units > MAX_STRING_UNITS {
-            return Input::TooLong(units);
+            return stand(Stand::TooLong(units));
         }
-        let s = js.as_string().unwrap_or_default();
-        // The copy into wasm replaced each lone surrogate with U+FFFD: a rare character, so the
-        // exact check (one call per code unit) runs only when one is there.
-        if has_replacement_char(&s) && !js.is_valid_utf16() {
-            return Input::Unreadable("must be well-formed Unicode (it has a lone surrogate)");
+        // The copy into wasm would replace each lone surrogate with U+FFFD.
+        if !js.is_valid_utf16() {
+            return stand(Stand::Unreadable(Unreadable::LoneSurrogate));
         }
-        Input::Str(s)
-    } else if let Some(n) = v.as_f64() {
-        Input::Num(n)
-    } else {
-        Input::Other(type_name(v))
+        return v;
     }
-}
-
-/// Whether `s` holds U+FFFD (UTF-8 `EF BF BD`): a byte scan, lighter in the wasm than `contains`.
-fn has_replacement_char(s: &str) -> bool {
-    s.as_bytes().windows(3).any(|w| w == [0xEF, 0xBF, 0xBD])
+    if v.is_null() || v.as_f64().is_some() || v.as_bool().is_some() {
+        return v;
+    }
+    stand(Stand::Type(type_name(&v).to_string()))
 }
 
 pub fn type_name(v: &JsValue) -> &'static str {

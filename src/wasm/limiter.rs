@@ -6,13 +6,12 @@
 use std::cell::RefCell;
 
 use js_sys::Function;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::errors::object;
-use super::js::{method, promise_resolve};
+use super::js::{method, promise_resolve, to_js};
 use super::timers::{Race, Signal, Stop};
 use crate::core::limiter::{Pacer, SharedAnswer, Slot};
-use crate::core::text::{cat, uint};
 use crate::core::Error;
 
 thread_local! {
@@ -92,16 +91,14 @@ impl SharedLimiter {
         timeout_ms: u32,
         signal: Option<&Signal>,
     ) -> Result<SharedAnswer, SharedFailure> {
-        let options = object(&[
-            ("ratePerSecond", JsValue::from_f64(rate)),
-            (
-                "maxWaitMs",
-                JsValue::from_f64(max_wait_ms.unwrap_or(f64::INFINITY)),
-            ),
-            ("signal", signal.map_or(JsValue::UNDEFINED, Signal::js)),
-        ]);
-        let failed =
-            |why: &str, e: JsValue| SharedFailure::Failed(cat(&[why, &describe(&e)]), Some(e));
+        let options = to_js(&TakeOptions {
+            rate_per_second: rate,
+            max_wait_ms: max_wait_ms.unwrap_or(f64::INFINITY),
+            signal: signal.map_or(JsValue::UNDEFINED, Signal::js),
+        });
+        let failed = |why: &str, e: JsValue| {
+            SharedFailure::Failed(format!("{why}{}", describe(&e)), Some(e))
+        };
         let pending = self
             .take
             .call2(&self.object, &JsValue::from_str(key), &options)
@@ -115,17 +112,24 @@ impl SharedLimiter {
                     SharedFailure::Aborted(signal.map_or(JsValue::UNDEFINED, Signal::reason))
                 }
                 Some(Stop::Timeout) => SharedFailure::Failed(
-                    cat(&[
-                        "took longer than rateLimiterTimeoutMs (",
-                        &uint(timeout_ms.into()),
-                        " ms)",
-                    ]),
+                    format!("took longer than rateLimiterTimeoutMs ({timeout_ms} ms)"),
                     None,
                 ),
                 None => failed("rejected: ", e),
             }),
         }
     }
+}
+
+/// The second argument of `rateLimiter.take(key, options)`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TakeOptions {
+    rate_per_second: f64,
+    /// `Infinity` when the call has no deadline.
+    max_wait_ms: f64,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    signal: JsValue,
 }
 
 /// A thrown value's message, or its text.

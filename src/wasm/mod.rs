@@ -15,18 +15,20 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::limiter::{FailurePolicy, SharedAnswer};
 use crate::core::options::{
-    self, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS, ONE_SHOT_EXTRA,
+    self, CloseOrderParams, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS,
+    ONE_SHOT_EXTRA,
 };
 use crate::core::replay::SeenNonces;
-use crate::core::text::cat;
 use crate::core::{Call, ClientConfig, Error, ErrorKind, Input, Next, RawClientOptions, Reply};
 use errors::{js_error, js_result};
 use hooks::{Hooks, ResponseEvent, RetryEvent};
+use js::to_js;
 use js_input::Fields;
 use limiter::SharedFailure;
 use timers::Signal;
@@ -60,21 +62,36 @@ struct Inner {
     crypto: JsValue,
 }
 
+/// The options whose values are JavaScript objects, handed on as they are (serde preserves them).
+const HANDLES: &[&str] = &["fetch", "hooks", "rateLimiter", "signal"];
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Handles {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    fetch: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    hooks: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    rate_limiter: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    signal: JsValue,
+}
+
 /// Reads and checks the per-call arguments of either entry point.
 fn prepare(
     inner: &Inner,
     transaction_id: &Input,
     mch_id: &Input,
-    call_options: &Fields<'_>,
+    call_options: &Fields,
 ) -> Result<(Call, Option<Signal>), Error> {
     let call = Call::close_order(&inner.config, transaction_id, mch_id);
-    let policy = RawCallOptions {
-        timeout_ms: call_options.input("timeoutMs"),
-        deadline_ms: call_options.input("deadlineMs"),
-        max_retries: call_options.input("maxRetries"),
-    }
-    .apply(inner.config.policy);
-    let signal = call_options.raw("signal").and_then(|s| signal(&s));
+    let policy = call_options
+        .typed::<RawCallOptions>()
+        .and_then(|raw| raw.apply(inner.config.policy));
+    let signal = call_options
+        .typed::<Handles>()
+        .and_then(|h| signal(&h.signal));
     let (mut call, policy, signal) = options::all_of3(call, policy, signal)?;
     call.policy = policy;
     Ok((call, signal))
@@ -94,7 +111,7 @@ impl TTPayClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TTPayClient, JsValue> {
         let build = || {
-            let fields = Fields::read(&options, "options", false)?;
+            let fields = Fields::read(&options, "options", false, CLIENT_OPTIONS, HANDLES)?;
             let names = options::check_names(fields.names(), CLIENT_OPTIONS);
             options::all_of(names, Inner::new(&fields))
         };
@@ -111,14 +128,15 @@ impl TTPayClient {
     pub fn close_order(&self, params: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();
         start((|| {
-            let params = Fields::read(&params, "params", true)?;
-            let call_options = Fields::read(&options, "options", true)?;
+            let params = Fields::read(&params, "params", true, CLOSE_ORDER_PARAMS, &[])?;
+            let call_options = Fields::read(&options, "options", true, CALL_OPTIONS, HANDLES)?;
             options::check_names(params.names(), CLOSE_ORDER_PARAMS)?;
             options::check_names(call_options.names(), CALL_OPTIONS)?;
+            let params: CloseOrderParams = params.typed()?;
             let (call, signal) = prepare(
                 &inner,
-                &params.input("transactionId"),
-                &params.input("mchId"),
+                &params.transaction_id,
+                &params.mch_id,
                 &call_options,
             )?;
             Ok((inner, call, signal))
@@ -129,15 +147,21 @@ impl TTPayClient {
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> JsValue {
         let c = &self.inner.config;
-        let o = js_sys::Object::new();
-        let set = |k: &str, v: &str| {
-            let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
-        };
-        set("appId", &c.app_id);
-        set("mchId", &c.mch_id);
-        set("baseUrl", &cat(&[&c.base_url.origin, &c.base_url.prefix]));
-        o.into()
+        to_js(&Shown {
+            app_id: &c.app_id,
+            mch_id: &c.mch_id,
+            base_url: &format!("{}{}", c.base_url.origin, c.base_url.prefix),
+        })
     }
+}
+
+/// What `toJSON` shows of a client.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Shown<'a> {
+    app_id: &'a str,
+    mch_id: &'a str,
+    base_url: &'a str,
 }
 
 /// Builds and signs one close-order request as `closeOrder` would, returning its Authorization
@@ -167,17 +191,13 @@ pub fn close_order_once(options: JsValue) -> Promise {
             .chain(ONE_SHOT_EXTRA)
             .copied()
             .collect();
-        let fields = Fields::read(&options, "options", false)?;
+        let fields = Fields::read(&options, "options", false, &allowed, HANDLES)?;
         let names = options::check_names(fields.names(), &allowed);
         let inner = options::all_of(names, Inner::new(&fields))?;
         // One object holds both: its timeoutMs, deadlineMs and maxRetries are already the
         // client's defaults, and its signal is the call's.
-        let (call, signal) = prepare(
-            &inner,
-            &fields.input("transactionId"),
-            &Input::Missing,
-            &fields,
-        )?;
+        let params: CloseOrderParams = fields.typed()?;
+        let (call, signal) = prepare(&inner, &params.transaction_id, &Input::Missing, &fields)?;
         Ok((Rc::new(inner), call, signal))
     })())
 }
@@ -201,32 +221,16 @@ fn aborted(call: &Call, reason: JsValue) -> JsValue {
 }
 
 impl Inner {
-    fn new(options: &Fields<'_>) -> Result<Inner, Error> {
-        let shared = options
-            .raw("rateLimiter")
-            .and_then(|l| limiter::SharedLimiter::from_js(&l));
-        let mut raw_options = RawClientOptions {
-            app_id: options.input("appId"),
-            app_secret: options.input("appSecret"),
-            mch_id: options.input("mchId"),
-            base_url: options.input("baseUrl"),
-            timeout_ms: options.input("timeoutMs"),
-            user_agent: options.input("userAgent"),
-            timestamp_unit: options.input("timestampUnit"),
-            max_retries: options.input("maxRetries"),
-            deadline_ms: options.input("deadlineMs"),
-            rate_limit_per_second: options.input("rateLimitPerSecond"),
-            shared_limiter: matches!(shared, Ok(Some(_))),
-            rate_limiter_timeout_ms: options.input("rateLimiterTimeoutMs"),
-            on_rate_limiter_error: options.input("onRateLimiterError"),
-            verify_responses: options.input("verifyResponses"),
-            max_response_bytes: options.input("maxResponseBytes"),
-        };
+    fn new(options: &Fields) -> Result<Inner, Error> {
+        let handles: Handles = options.typed()?;
+        let mut raw_options: RawClientOptions = options.typed()?;
+        let shared = limiter::SharedLimiter::from_js(&handles.rate_limiter);
+        raw_options.shared_limiter = matches!(shared, Ok(Some(_)));
         let config = raw_options.validate();
         // The secret's bytes must not outlive its key expansion in linear memory.
         raw_options.app_secret.wipe();
-        let fetch = Self::fetch(options);
-        let hooks = options.raw("hooks").and_then(|h| Hooks::from_js(&h));
+        let fetch = Self::fetch(&handles.fetch);
+        let hooks = Hooks::from_js(&handles.hooks);
         let (config, fetch, hooks) = options::all_of3(config, fetch, hooks)?;
         let shared_limiter = shared?;
         let crypto = CRYPTO
@@ -247,8 +251,8 @@ impl Inner {
     }
 
     /// `options.fetch`, or `None` for the global fetch (looked up at each call).
-    fn fetch(options: &Fields<'_>) -> Result<Option<Function>, Error> {
-        match options.raw("fetch")? {
+    fn fetch(fetch: &JsValue) -> Result<Option<Function>, Error> {
+        match fetch.clone() {
             f if f.is_undefined() => {
                 if !Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
                     .is_ok_and(|f| f.is_function())
@@ -317,14 +321,14 @@ impl Inner {
                         .map_err(|reason| aborted(call, reason));
                 }
                 Ok(SharedAnswer::TooLate) => return Err(js_error(&call.no_slot_in_time(), None)),
-                Ok(SharedAnswer::Invalid(what)) => (cat(&["returned ", what]), None),
+                Ok(SharedAnswer::Invalid(what)) => (format!("returned {what}"), None),
                 Err(SharedFailure::Aborted(reason)) => return Err(aborted(call, reason)),
                 Err(SharedFailure::Failed(why, cause)) => (why, cause),
             };
             match policy.on_error {
                 FailurePolicy::Send => return Ok(()),
                 FailurePolicy::Fail => {
-                    let message = cat(&["rateLimiter failed, so nothing was sent: ", &why]);
+                    let message = format!("rateLimiter failed, so nothing was sent: {why}");
                     let mut err = Error::new(ErrorKind::Network, message);
                     err.attempts = call.attempts();
                     return Err(js_error(&err, cause));
