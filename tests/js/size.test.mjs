@@ -1,7 +1,6 @@
-// Sizes are deterministic, so they are tested. The goal is 45 KB gzip for the .wasm and its JS
-// glue together; the package is not there yet (see README, "Measured"), so this test holds the
-// line where it is: any change that makes the shipped code bigger fails until the ceiling is
-// consciously raised here.
+// Sizes are deterministic, so they are tested. The ceiling is the size measured on the last
+// change that moved it, plus 2 KB: a change that makes the shipped code bigger by more than that
+// fails until the figure here is consciously updated (docs/PERFORMANCE.md keeps the history).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -9,19 +8,14 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SHIPPED, measure } from '../../scripts/sizes.mjs';
 
-const GOAL_GZIP = 45 * 1024;
-// The hardening round and the shared limiter took 52.3 KB to 58.6 KB (reply binding and the replay
-// table, catch bindings for every JS call, own-property reads, the shared abort listener, the
-// limiter); the size round after them took it to 54.1 KB (no serde, location details and the
-// bench-only export out, wasm-opt and inlining flags), and minified import/export names to 51.3 KB.
-// A second attacker round's fixes (the replay table failing closed when full, reply bytes measured
-// by the built-in getters before any copy) and the Deno body fix took it to 51.7 KB: the ceiling
-// was raised to 52 KB for them, consciously. The ceiling follows every gain down.
-const CEILING_GZIP = 52 * 1024;
-test(`.wasm + JS glue stay under the ${CEILING_GZIP / 1024} KB gzip ceiling`, () => {
+// The stack the package is specified with (serde_json, serde-wasm-bindgen, web-sys, the standard
+// allocator, format!, a stable build with std as shipped): .wasm 109.4 KB + glue 6.2 KB gzip.
+const MEASURED_GZIP = 115_660;
+const CEILING_GZIP = MEASURED_GZIP + 2 * 1024;
+test(`.wasm + JS glue stay under the ${(CEILING_GZIP / 1024).toFixed(1)} KB gzip ceiling`, () => {
   const rows = SHIPPED.map(measure);
   const total = rows.reduce((t, r) => t + r.gzip, 0);
-  console.log(`gzip: ${rows.map((r) => `${r.file} ${r.gzip} B`).join(', ')}; total ${total} B (goal ${GOAL_GZIP} B)`);
+  console.log(`gzip: ${rows.map((r) => `${r.file} ${r.gzip} B`).join(', ')}; total ${total} B (measured ${MEASURED_GZIP} B)`);
   assert.ok(total <= CEILING_GZIP, `${total} B gzip is above the ${CEILING_GZIP} B ceiling`);
 });
 
