@@ -68,13 +68,16 @@ export interface TTPayClientOptions {
   /** Bounds the whole call: attempts, backoff and rate-limit waits. Default: none. */
   deadlineMs?: number;
   /**
-   * Send slots per second per appId. Default 5 (TTPay's); `null` turns limiting off. Without
-   * `rateLimiter`, the embedded pacer enforces it for every client of this process (or isolate).
+   * Sends per second per appId, from 0.1 to 1000. Default 5 (TTPay's); `null` turns limiting off.
+   * Enforced as at most `floor(rate)` sends in any window of that many seconds plus
+   * `rateLimitMarginMs`. Without `rateLimiter`, for every client of this process (or isolate).
    */
   rateLimitPerSecond?: number | null;
+  /** Added to the rate's window for the jitter between a grant and its arrival at TTPay, 0 to 1000. Default 100. */
+  rateLimitMarginMs?: number;
   /** A shared limiter (`ttpay-wasm/redis`, `ttpay-wasm/durable-object`, or your own), so every process keeps to one rate together. */
   rateLimiter?: RateLimiter;
-  /** How long `rateLimiter.take` may take before `onRateLimiterError` applies. Default 1000. */
+  /** How long `rateLimiter.acquire` may take before `onRateLimiterError` applies. Default 1000. */
   rateLimiterTimeoutMs?: number;
   /**
    * When `rateLimiter` throws, rejects, times out or answers nonsense: `'local'` (default) paces
@@ -94,24 +97,24 @@ export interface TTPayClientOptions {
 
 export type VerifyResponses = 'auto' | 'require' | 'off';
 
-/** What the client passes to {@link RateLimiter.take}. */
-export interface RateLimiterTakeOptions {
-  /** The client's `rateLimitPerSecond`. */
-  ratePerSecond: number;
-  /** The longest wait the call can afford (what is left of its `deadlineMs`); `Infinity` without one. */
-  maxWaitMs: number;
+/** What the client passes to {@link RateLimiter.acquire}. */
+export interface RateLimiterAcquireOptions {
+  /** At most this many sends (a whole number)... */
+  limit: number;
+  /** ...in any window of this many ms (the rate's window plus `rateLimitMarginMs`). */
+  windowMs: number;
   /** The call's signal, to abort the store request with; the client does the waiting itself. */
   signal: TTPayAbortSignal | undefined;
 }
 
 /**
- * A shared rate limiter. `take` reserves one send slot for `key` (the appId) and returns the ms
- * to wait before sending (0: now), or `false` when the slot would come later than `maxWaitMs`
- * (then it reserves nothing). The client waits, honours the signal and the deadline, and bounds
- * `take` by `rateLimiterTimeoutMs`.
+ * A shared rate limiter. `acquire` grants a send for `key` (the appId) only now: it resolves to 0
+ * when fewer than `limit` sends were granted in the last `windowMs` (and records this one), or to
+ * the ms, at most `windowMs`, until asking again could succeed (recording nothing). The client
+ * asks again, honours the signal and the deadline, and bounds `acquire` by `rateLimiterTimeoutMs`.
  */
 export interface RateLimiter {
-  take(key: string, options: RateLimiterTakeOptions): number | false | Promise<number | false>;
+  acquire(key: string, options: RateLimiterAcquireOptions): number | Promise<number>;
 }
 
 export interface RequestEvent {

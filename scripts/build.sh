@@ -52,12 +52,12 @@ node -e 'const fs = require("fs");
 # of every cold start.
 version=$(node -p 'require("./pkg/package.json").version')
 node_modules/.bin/esbuild pkg/src/node.mjs --bundle --minify --platform=node --format=esm \
-  --target=node18 --define:TTPAY_VERSION="\"$version\"" --external:../dist/ttpay_wasm_base64.js \
+  --define:import.meta.url=undefined --target=node18 --define:TTPAY_VERSION="\"$version\"" --external:../dist/ttpay_wasm_base64.js \
   --outfile=pkg/dist/node.mjs --log-level=warning
 sed -i 's|"../dist/ttpay_wasm_base64.js"|"./ttpay_wasm_base64.js"|' pkg/dist/node.mjs
 grep -q '"./ttpay_wasm_base64.js"' pkg/dist/node.mjs
 node_modules/.bin/esbuild pkg/src/node.mjs --bundle --minify --platform=node --format=cjs \
-  --target=node18 --define:TTPAY_VERSION="\"$version\"" --outfile=pkg/dist/node.cjs --log-level=warning
+  --define:import.meta.url=undefined --target=node18 --define:TTPAY_VERSION="\"$version\"" --outfile=pkg/dist/node.cjs --log-level=warning
 # The mock for `require('ttpay-wasm/mock')` (it is written as ESM; Node 18 cannot require ESM).
 node_modules/.bin/esbuild pkg/mock/index.js --bundle --platform=node --format=cjs --target=node18 \
   --outfile=pkg/dist/mock.cjs --log-level=warning

@@ -2,7 +2,7 @@
 //! reply verification (every reply vector), and the token bucket.
 
 use serde_json::Value as J;
-use ttpay_wasm::core::limiter::{FailurePolicy, Pacer, SharedAnswer};
+use ttpay_wasm::core::limiter::{FailurePolicy, Line, Rule, SendLog};
 use ttpay_wasm::core::options::{Input, RawCallOptions, RawClientOptions};
 use ttpay_wasm::core::replay::{Refused, SeenNonces};
 use ttpay_wasm::core::retry::{self, delay_ms, parse_http_date, parse_retry_after};
@@ -315,17 +315,33 @@ fn new_client_options_are_validated() {
         bad(|r| r.verify_responses = Input::Str("always".into())).starts_with("verifyResponses: ")
     );
     assert!(bad(|r| r.max_response_bytes = Input::Num(0.0)).starts_with("maxResponseBytes: "));
+    for bad_rate in [5e-324, 0.05, 1e308, f64::NAN, -5.0] {
+        let mut r = raw_with(|_| {});
+        r.rate_limit_per_second = Input::Num(bad_rate);
+        let message = r.validate().unwrap_err().message;
+        assert!(message.starts_with("rateLimitPerSecond: "), "{bad_rate}: {message}");
+    }
+    assert!(bad(|r| r.rate_limit_margin_ms = Input::Num(-1.0)).starts_with("rateLimitMarginMs: "));
+    assert!(bad(|r| r.rate_limit_margin_ms = Input::Num(5000.0)).starts_with("rateLimitMarginMs: "));
     let c = config_with(|r| r.rate_limit_per_second = Input::Other("null"));
-    assert_eq!(c.rate_limit_per_second, None);
+    assert_eq!(c.rate_limit, None);
     let c = config_with(|_| {});
     assert_eq!(
         (
-            c.rate_limit_per_second,
+            c.rate_limit,
             c.verify,
             c.max_response_bytes,
             c.policy.max_retries
         ),
-        (Some(5.0), VerifyMode::Auto, 1 << 20, 2)
+        (
+            Some(Rule {
+                limit: 5,
+                window_ms: 1100.0
+            }),
+            VerifyMode::Auto,
+            1 << 20,
+            2
+        )
     );
 }
 
@@ -819,69 +835,39 @@ fn a_forged_reply_ends_the_call_with_a_signature_error_not_a_retry() {
 // ---- rate limiting ----
 
 #[test]
-fn the_pacer_spaces_every_request_with_no_burst() {
-    let mut p = Pacer::new();
-    let waits: Vec<f64> = (0..6).map(|_| p.take(5.0, 1_000.0).wait_ms).collect();
-    // Six calls at once: one slot every 200 ms, the first at once; never 2 × rate in a second.
-    assert_eq!(waits, [0.0, 200.0, 400.0, 600.0, 800.0, 1_000.0]);
-    // Idle time does not bank slots: after a quiet spell, the next call goes at once, then 200 ms.
-    assert_eq!(p.take(5.0, 10_000.0).wait_ms, 0.0);
-    assert_eq!(p.take(5.0, 10_000.0).wait_ms, 200.0);
-}
-
-#[test]
-fn a_pacer_taking_over_from_the_shared_limiter_starts_after_its_last_grant() {
-    let mut p = Pacer::new();
-    // The shared limiter granted this process a slot 600 ms ahead; then it failed.
-    p.follow(1_600.0, 5.0);
-    assert_eq!(p.take(5.0, 1_000.0).wait_ms, 800.0);
-    // An earlier grant never moves the pacer back.
-    p.follow(0.0, 5.0);
-    assert_eq!(p.take(5.0, 1_000.0).wait_ms, 1_000.0);
-}
-
-#[test]
-fn an_unused_slot_is_given_back_only_when_nobody_queued_behind_it() {
-    let mut p = Pacer::new();
-    let _first = p.take(5.0, 0.0);
-    let second = p.take(5.0, 0.0);
-    p.refund(second, 5.0);
-    assert_eq!(
-        p.take(5.0, 0.0).wait_ms,
-        200.0,
-        "the refunded slot is reused"
-    );
-    let third = p.take(5.0, 0.0);
-    let _fourth = p.take(5.0, 0.0);
-    p.refund(third, 5.0);
-    assert_eq!(
-        p.take(5.0, 0.0).wait_ms,
-        800.0,
-        "a slot with a queue behind it stays taken"
-    );
-}
-
-#[test]
-fn a_shared_limiters_answer_is_a_wait_no_slot_or_invalid() {
-    assert_eq!(
-        SharedAnswer::read(Some(0.0), false),
-        SharedAnswer::Wait(0.0)
-    );
-    assert_eq!(
-        SharedAnswer::read(Some(150.5), false),
-        SharedAnswer::Wait(150.5)
-    );
-    assert_eq!(SharedAnswer::read(None, true), SharedAnswer::TooLate);
-    for bad in [Some(-1.0), Some(f64::NAN), Some(f64::INFINITY)] {
-        assert!(matches!(
-            SharedAnswer::read(bad, false),
-            SharedAnswer::Invalid(_)
-        ));
+fn five_callers_at_once_send_at_once_and_the_sixth_after_the_window() {
+    let rule = Rule::new(5.0, 100.0);
+    let mut log = SendLog::new();
+    let answers: Vec<_> = (0..6).map(|_| log.try_send(rule, 1_000.0)).collect();
+    assert_eq!(&answers[..5], &[Ok(()); 5]);
+    assert_eq!(answers[5], Err(1_100.0));
+    // Idle time does not bank sends beyond the rule: five more, then a wait.
+    for _ in 0..5 {
+        assert_eq!(log.try_send(rule, 10_000.0), Ok(()));
     }
-    assert!(matches!(
-        SharedAnswer::read(None, false),
-        SharedAnswer::Invalid(_)
-    ));
+    assert!(log.try_send(rule, 10_000.0).is_err());
+}
+
+#[test]
+fn sends_the_shared_limiter_granted_count_when_pacing_takes_over() {
+    let rule = Rule::new(5.0, 100.0);
+    let mut log = SendLog::new();
+    for t in [0.0, 100.0, 200.0, 300.0, 400.0] {
+        log.record(rule, t);
+    }
+    // The store failed: the local rule knows the last window was full.
+    assert_eq!(log.try_send(rule, 500.0), Err(600.0));
+}
+
+#[test]
+fn fifty_callers_who_leave_the_line_leave_nothing_behind() {
+    let mut line = Line::new();
+    let tickets: Vec<u64> = (0..50).map(|_| line.join()).collect();
+    for &t in tickets.iter().rev() {
+        let _ = line.leave(t);
+    }
+    let next = line.join();
+    assert!(line.is_first(next), "the next caller is first at once");
 }
 
 #[test]

@@ -1,30 +1,53 @@
-// A shared rate limiter on a Cloudflare Durable Object: one object per appId (`idFromName`) hands
-// out send slots to every Worker isolate, everywhere, one at a time. The object only does the
-// arithmetic and keeps the next slot time in its storage; the Worker that asked does the waiting.
+// A shared rate limiter on a Cloudflare Durable Object: one object per appId (`idFromName`) decides
+// for every Worker isolate, everywhere, one request at a time. It keeps the times of the last
+// `limit` sends and grants a send only now, never later: it answers 0 (send now: recorded) or the
+// ms until the oldest send leaves the window (nothing recorded: the Worker asks again then).
 import { DurableObject } from 'cloudflare:workers';
+
+const MAX_LIMIT = 1000;
+const MAX_WINDOW_MS = 60_000;
+
+/** Whole sends from 1 to 1000 in a window of 1 to 60,000 ms: anything else is refused. */
+function checked(limit, windowMs) {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new RangeError(`TTPayRateLimiter: limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  }
+  if (typeof windowMs !== 'number' || !(windowMs >= 1 && windowMs <= MAX_WINDOW_MS)) {
+    throw new RangeError(`TTPayRateLimiter: windowMs must be a number of ms from 1 to ${MAX_WINDOW_MS}`);
+  }
+}
+
+/** What storage held, if it is a list of send times; an empty list otherwise. */
+function sendTimes(stored) {
+  return Array.isArray(stored) && stored.length <= MAX_LIMIT && stored.every(Number.isFinite) ? stored : [];
+}
 
 /**
  * The Durable Object class. Export it from your Worker's main module and bind it (see the
  * README's wrangler.toml): `export { TTPayRateLimiter } from 'ttpay-wasm/durable-object'`.
  */
 export class TTPayRateLimiter extends DurableObject {
-  #next;
+  #sends;
 
   /**
-   * Reserves the next send slot: the ms to wait before sending, or `false` when the slot would
-   * come later than `maxWaitMs` (nothing reserved). Called over RPC by `durableObjectRateLimiter`.
+   * A send now, or how long until one may be. Called over RPC by `durableObjectRateLimiter`.
+   * Throws for arguments it cannot use, before anything is read or stored.
    */
-  async take(ratePerSecond, maxWaitMs) {
-    this.#next ??= (await this.ctx.storage.get('next')) ?? 0;
+  async acquire(limit, windowMs) {
+    checked(limit, windowMs);
+    this.#sends ??= sendTimes(await this.ctx.storage.get('sends'));
     const now = Date.now();
-    const at = Math.max(this.#next, now);
-    const wait = at - now;
-    if (wait > maxWaitMs) return false;
-    this.#next = at + 1000 / ratePerSecond;
-    // Not awaited: the output gate holds this reply until the write is durable, and the object
-    // answers the next caller from memory meanwhile.
-    this.ctx.storage.put('next', this.#next);
-    return wait;
+    const recent = this.#sends.filter((t) => t > now - windowMs && t <= now + windowMs);
+    if (recent.length < limit) {
+      recent.push(now);
+      this.#sends = recent.slice(-limit);
+      // Not awaited: the output gate holds this reply until the write is durable, and the object
+      // answers the next caller from memory meanwhile.
+      this.ctx.storage.put('sends', this.#sends);
+      return 0;
+    }
+    this.#sends = recent;
+    return Math.min(windowMs, Math.max(1, Math.ceil(recent[recent.length - limit] + windowMs - now)));
   }
 }
 
@@ -34,7 +57,6 @@ export class TTPayRateLimiter extends DurableObject {
  */
 export function durableObjectRateLimiter(namespace) {
   return {
-    take: (key, { ratePerSecond, maxWaitMs }) =>
-      namespace.get(namespace.idFromName(key)).take(ratePerSecond, maxWaitMs),
+    acquire: (key, { limit, windowMs }) => namespace.get(namespace.idFromName(key)).acquire(limit, windowMs),
   };
 }

@@ -1,31 +1,40 @@
-// A shared rate limiter on Redis: every process, machine and service of the merchant that takes
-// its send slots here keeps, together, to TTPay's limit per app_id. One Lua script decides, on
+// A shared rate limiter on Redis: every process, machine and service of the merchant that asks
+// here before sending keeps, together, to TTPay's limit per app_id. One Lua script decides, on
 // Redis's own clock (`TIME`), so the clocks of the callers do not matter. Pass your own client:
 // this file imports nothing.
+//
+// The script grants a send only now, never later: it keeps the times of the last `limit` sends
+// (a sorted set) and answers 0 (send now: recorded) or the ms until the oldest leaves the window
+// (nothing recorded: ask again then). Nothing is reserved ahead, so an aborted caller, a lost
+// process or a restarted Redis leaves no debt.
 
 /**
- * The script. KEYS[1]: the app's key. ARGV[1]: ms between two sends (1000 / rate). ARGV[2]: the
- * longest wait the caller accepts, in ms (-1: any). Returns the ms to wait before sending (that
- * slot is now reserved), or -1 when the slot would come later than ARGV[2] (nothing reserved).
- * It keeps one number per key: the time of the next free slot, in ms on Redis's clock.
+ * The script. KEYS[1]: the app's key. ARGV[1]: the most sends in any window (a whole number from
+ * 1 to 1000). ARGV[2]: the window in ms (1 to 60000). ARGV[3]: a unique id for this send.
+ * Anything else is refused with an error, before the key is touched.
  */
-export const RATE_LIMIT_SCRIPT = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local max_wait = tonumber(ARGV[2])
-local next_slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-local at = math.max(next_slot, now)
-local wait = at - now
-if max_wait >= 0 and wait > max_wait then
-  return -1
+export const RATE_LIMIT_SCRIPT = `local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+if not limit or not window or limit ~= limit or window ~= window
+  or limit < 1 or limit > 1000 or limit % 1 ~= 0 or window < 1 or window > 60000
+  or type(ARGV[3]) ~= 'string' or #ARGV[3] == 0 or #ARGV[3] > 64 then
+  return redis.error_reply('ttpay: bad arguments')
 end
-redis.call('SET', KEYS[1], string.format('%.3f', at + interval), 'PX', math.ceil(wait + interval) + 60000)
-return math.ceil(wait)`;
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window))
+  return 0
+end
+local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+return math.max(1, math.ceil(oldest + window - now))`;
 
-/** The key of an app's slots: share it (and the script) with every service that calls TTPay. */
+/** The key of an app's sends: share it (and the script) with every service that calls TTPay. */
 export const DEFAULT_KEY_PREFIX = 'ttpay:rate:';
 
-/** `(script, keys, args) => Promise<number>` from an ioredis or node-redis client, or a function. */
+/** `(script, keys, args) => Promise<unknown>` from an ioredis or node-redis client, or a function. */
 function evaluator(client) {
   if (typeof client === 'function') return client;
   if (client !== null && typeof client === 'object' && typeof client.eval === 'function') {
@@ -39,6 +48,12 @@ function evaluator(client) {
   throw new TypeError('redisRateLimiter: pass an ioredis client, a node-redis client, or an eval(script, keys, args) function');
 }
 
+// A member no other send in the window shares: a per-process random prefix and a counter (not a
+// secret: Math.random serves, and Node 18 has no global crypto).
+const PREFIX = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+let sends = 0;
+const sendId = () => `${PREFIX}:${(sends = (sends + 1) % Number.MAX_SAFE_INTEGER)}`;
+
 /**
  * A `rateLimiter` for `new TTPayClient({ rateLimiter })`.
  * @param {object | Function} client an ioredis or node-redis (v4+) client, or `eval(script, keys, args)`
@@ -47,11 +62,21 @@ function evaluator(client) {
 export function redisRateLimiter(client, { keyPrefix = DEFAULT_KEY_PREFIX } = {}) {
   const evaluate = evaluator(client);
   return {
-    async take(key, { ratePerSecond, maxWaitMs }) {
-      const interval = String(1000 / ratePerSecond);
-      const maxWait = String(Number.isFinite(maxWaitMs) ? Math.max(0, Math.floor(maxWaitMs)) : -1);
-      const wait = Number(await evaluate(RATE_LIMIT_SCRIPT, [keyPrefix + key], [interval, maxWait]));
-      return wait < 0 ? false : wait;
+    async acquire(key, { limit, windowMs }) {
+      const answer = await evaluate(RATE_LIMIT_SCRIPT, [keyPrefix + key], [String(limit), String(windowMs), sendId()]);
+      // Exactly the script's reply: an integer from 0 to the window. Anything else (nil, a
+      // string, a table, a number out of range: another script on the key, a proxy, a broken
+      // client) is a failure the client's onRateLimiterError handles, never "send now".
+      if (typeof answer !== 'number' || !Number.isInteger(answer) || answer < 0 || answer > Math.ceil(windowMs)) {
+        throw new TypeError(`redisRateLimiter: the script answered ${describe(answer)}, not a wait of 0 to ${Math.ceil(windowMs)} ms`);
+      }
+      return answer;
     },
   };
+}
+
+function describe(v) {
+  if (Array.isArray(v)) return 'an array';
+  if (v === null || v === undefined) return String(v);
+  return typeof v === 'string' ? `the string ${JSON.stringify(v.slice(0, 40))}` : `${typeof v} ${String(v).slice(0, 40)}`;
 }

@@ -1,78 +1,144 @@
-//! Client-side pacing: TTPay allows 5 requests per second per app_id (and answers 11001 above
-//! that), counted across everything the merchant runs. Waiting here is cheaper than a refused
-//! request followed by a backoff.
+//! Client-side rate limiting: TTPay allows 5 requests per second per app_id (and answers 11001
+//! above that), counted across everything the merchant runs, in any second.
 //!
-//! The embedded limiter is a pacer (the generic cell rate algorithm with no burst): one send slot
-//! every `1000 / rate` ms. A token bucket with a burst of `rate` let 2 × rate requests through in
-//! the first second (a full bucket, then its refill), which TTPay counts in one window. The price is
-//! latency for a burst: the fifth of five simultaneous calls waits 800 ms instead of none.
+//! The rule is a sliding window: at most `limit` sends in any `window_ms`, where the window is the
+//! rate's second plus a margin for the jitter between a grant here and the arrival at TTPay (five
+//! sends exactly 200 ms apart are six in some second as soon as one of them arrives late).
 //!
-//! A shared limiter (Redis, a Durable Object) applies the same rule to every process and isolate;
-//! [`SharedAnswer`] reads what it returned and [`FailurePolicy`] says what to do when it fails.
+//! Grants are only ever immediate: a caller that may not send now is told how long until a send
+//! may free up, and asks again then. Nothing is reserved ahead, so a wait that is aborted, times
+//! out or loses its process leaves no debt, and a store that restarts starts from the truth (its
+//! window is empty only once the sends it forgot have left the window anyway). Waiting callers of
+//! one app in one process stand in a [`Line`] and only its first asks, so they are served in the
+//! order they came, and a shared store sees one asker per process.
 
-/// One app's pacer: the time of its next free slot.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Pacer {
-    next_ms: f64,
-}
+use std::collections::VecDeque;
 
-/// A slot taken from a [`Pacer`]: when to send, and what to hand back if it is not used.
+/// TTPay's documented limit: 5 requests per second per app_id.
+pub const DEFAULT_RATE_PER_SECOND: f64 = 5.0;
+/// The default margin: 100 ms keeps a loaded machine's grant-to-arrival jitter inside the window
+/// and still uses 5 / 1.1 s = 91 % of TTPay's rate.
+pub const DEFAULT_MARGIN_MS: f64 = 100.0;
+/// The rates `rateLimitPerSecond` accepts (a rate outside them is a mistake, not a setting).
+pub const MIN_RATE_PER_SECOND: f64 = 0.1;
+pub const MAX_RATE_PER_SECOND: f64 = 1000.0;
+/// The most `rateLimitMarginMs` accepts.
+pub const MAX_MARGIN_MS: f64 = 1000.0;
+
+/// At most `limit` sends in any `window_ms`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Slot {
-    pub wait_ms: f64,
-    at_ms: f64,
+pub struct Rule {
+    pub limit: u32,
+    pub window_ms: f64,
 }
 
-/// The interval between two slots at `rate` per second (a bad rate counts as 1 per second).
-pub fn interval_ms(rate: f64) -> f64 {
-    if rate.is_finite() && rate > 0.0 {
-        1000.0 / rate
-    } else {
-        1000.0
-    }
-}
-
-impl Pacer {
-    pub const fn new() -> Pacer {
-        Pacer { next_ms: 0.0 }
-    }
-
-    /// Reserves the next slot at or after `now_ms`; concurrent callers queue in order.
-    pub fn take(&mut self, rate: f64, now_ms: f64) -> Slot {
-        let at_ms = self.next_ms.max(now_ms);
-        self.next_ms = at_ms + interval_ms(rate);
-        Slot {
-            wait_ms: at_ms - now_ms,
-            at_ms,
-        }
-    }
-
-    /// Gives back a slot that will not be used (its wait was aborted or cut by the deadline), when
-    /// nobody has queued behind it; otherwise the gap stays, which errs on the side of TTPay.
-    pub fn refund(&mut self, slot: Slot, rate: f64) {
-        if self.next_ms == slot.at_ms + interval_ms(rate) {
-            self.next_ms = slot.at_ms;
+impl Rule {
+    /// `rate` sends per second as whole sends per window: 5/s is 5 in any 1000 ms plus the
+    /// margin; 2.5/s is 2 in any 800 ms plus the margin; 0.5/s is 1 in any 2000 ms plus the margin.
+    pub fn new(rate_per_second: f64, margin_ms: f64) -> Rule {
+        let rate = rate_per_second.clamp(MIN_RATE_PER_SECOND, MAX_RATE_PER_SECOND);
+        let limit = rate.floor().max(1.0);
+        Rule {
+            limit: limit as u32,
+            window_ms: limit * 1000.0 / rate + margin_ms.clamp(0.0, MAX_MARGIN_MS),
         }
     }
 }
 
-impl Pacer {
-    /// Records a send slot granted elsewhere (by the shared limiter) at `at_ms`: should that
-    /// limiter fail later and this pacer take over, its first slot comes one interval after the
-    /// last shared one instead of at once beside it.
-    pub fn follow(&mut self, at_ms: f64, rate: f64) {
-        self.next_ms = self.next_ms.max(at_ms + interval_ms(rate));
+/// One app's recent sends, oldest first: no more than the rule's limit are kept.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SendLog {
+    sends: VecDeque<f64>,
+}
+
+impl SendLog {
+    pub const fn new() -> SendLog {
+        SendLog {
+            sends: VecDeque::new(),
+        }
+    }
+
+    /// Records a send at `now_ms` if the rule allows one; otherwise the ms until it may (at
+    /// most the window: the oldest send leaves it by then).
+    pub fn try_send(&mut self, rule: Rule, now_ms: f64) -> Result<(), f64> {
+        self.forget_before(now_ms - rule.window_ms);
+        if self.sends.len() < rule.limit as usize {
+            self.sends.push_back(now_ms);
+            return Ok(());
+        }
+        let oldest = self.sends.front().copied().unwrap_or(now_ms);
+        Err((oldest + rule.window_ms - now_ms).clamp(1.0, rule.window_ms))
+    }
+
+    /// Records a send another limiter (the shared one) granted at `now_ms`, so that pacing here,
+    /// should that limiter fail, counts it.
+    pub fn record(&mut self, rule: Rule, now_ms: f64) {
+        self.forget_before(now_ms - rule.window_ms);
+        self.sends.push_back(now_ms);
+        while self.sends.len() > rule.limit as usize {
+            self.sends.pop_front();
+        }
+    }
+
+    fn forget_before(&mut self, cutoff_ms: f64) {
+        while self.sends.front().is_some_and(|&t| t <= cutoff_ms) {
+            self.sends.pop_front();
+        }
     }
 }
 
-impl Default for Pacer {
-    fn default() -> Pacer {
-        Pacer::new()
+/// The callers waiting to send for one app, first come first served. Each holds a ticket; only
+/// the first asks for a send, and a caller that leaves (granted, aborted, out of time) takes its
+/// ticket out wherever it stands, so nothing is left behind.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Line {
+    tickets: VecDeque<u64>,
+    next: u64,
+}
+
+impl Line {
+    pub const fn new() -> Line {
+        Line {
+            tickets: VecDeque::new(),
+            next: 0,
+        }
+    }
+
+    /// A new ticket at the end of the line.
+    pub fn join(&mut self) -> u64 {
+        let ticket = self.next;
+        self.next += 1;
+        self.tickets.push_back(ticket);
+        ticket
+    }
+
+    pub fn is_first(&self, ticket: u64) -> bool {
+        self.tickets.front() == Some(&ticket)
+    }
+
+    /// Takes `ticket` out; the ticket that is first now, when that changed.
+    #[must_use]
+    pub fn leave(&mut self, ticket: u64) -> Option<u64> {
+        let at = self.tickets.iter().position(|&t| t == ticket)?;
+        self.tickets.remove(at);
+        if at == 0 {
+            self.tickets.front().copied()
+        } else {
+            None
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tickets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty()
     }
 }
 
 /// `onRateLimiterError`: what a call does when the shared limiter throws, rejects, answers
-/// something that is not a wait, or takes longer than `rateLimiterTimeoutMs`.
+/// something that is not an answer, or takes longer than `rateLimiterTimeoutMs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailurePolicy {
     /// Pace with the embedded limiter instead (the default): this process keeps to the rate
@@ -84,25 +150,98 @@ pub enum FailurePolicy {
     Fail,
 }
 
-/// What a shared limiter's `take` resolved to.
+/// What a shared limiter's `acquire` resolved to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SharedAnswer {
-    /// A slot is reserved; send after this many ms.
-    Wait(f64),
-    /// No slot within `maxWaitMs`: nothing reserved.
-    TooLate,
+    /// Send now: the store has recorded it.
+    Granted,
+    /// Not now; ask again in this many ms.
+    Retry(f64),
     /// Not an answer the contract allows; the text says what came.
     Invalid(&'static str),
 }
 
 impl SharedAnswer {
-    /// `take` must resolve to a finite number of ms ≥ 0, or `false` (no slot within `maxWaitMs`).
-    pub fn read(number: Option<f64>, is_false: bool) -> SharedAnswer {
-        match number {
-            Some(ms) if ms.is_finite() && ms >= 0.0 => SharedAnswer::Wait(ms),
-            Some(_) => SharedAnswer::Invalid("a wait that is not a finite number of ms >= 0"),
-            None if is_false => SharedAnswer::TooLate,
-            None => SharedAnswer::Invalid("neither a number of ms nor false"),
+    /// `acquire` must resolve to 0 (send now) or a number of ms in (0, window] after which a send
+    /// may free up. A longer wait is not the rule's (its oldest send leaves the window by then):
+    /// a broken or hostile store, never a sleep.
+    pub fn read(answer: Option<f64>, rule: Rule) -> SharedAnswer {
+        match answer {
+            Some(0.0) => SharedAnswer::Granted,
+            Some(ms) if ms > 0.0 && ms <= rule.window_ms + 1.0 => SharedAnswer::Retry(ms),
+            Some(ms) if ms.is_nan() || ms < 0.0 => {
+                SharedAnswer::Invalid("a wait that is not a number of ms >= 0")
+            }
+            Some(_) => SharedAnswer::Invalid("a wait longer than the rate's window"),
+            None => SharedAnswer::Invalid("something that is not a number of ms"),
+        }
+    }
+}
+
+/// When the first in line asks the shared store again after a `Retry(ms)`: a little later by a
+/// `jitter` in [0, 1), so that the processes waiting on one store do not ask in the same order
+/// every time (fairness between them is the luck of that order).
+pub fn retry_in_ms(hint_ms: f64, rule: Rule, jitter: f64) -> f64 {
+    let spread = rule.window_ms / f64::from(rule.limit) / 10.0;
+    hint_ms + spread * jitter.clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: Rule = Rule {
+        limit: 5,
+        window_ms: 1100.0,
+    };
+
+    #[test]
+    fn five_per_second_is_five_in_any_window_of_a_second_and_the_margin() {
+        assert_eq!(Rule::new(5.0, 100.0), RULE);
+        assert_eq!(Rule::new(0.5, 0.0), Rule { limit: 1, window_ms: 2000.0 });
+        assert_eq!(Rule::new(2.5, 0.0), Rule { limit: 2, window_ms: 800.0 });
+    }
+
+    #[test]
+    fn no_sixth_send_inside_a_window_and_the_hint_is_when_the_oldest_leaves() {
+        let mut log = SendLog::new();
+        for t in [0.0, 10.0, 20.0, 30.0, 40.0] {
+            assert_eq!(log.try_send(RULE, t), Ok(()));
+        }
+        assert_eq!(log.try_send(RULE, 50.0), Err(1050.0));
+        assert_eq!(log.try_send(RULE, 1099.0), Err(1.0));
+        assert_eq!(log.try_send(RULE, 1100.0), Ok(()));
+        assert_eq!(log.try_send(RULE, 1105.0), Err(5.0));
+    }
+
+    #[test]
+    fn a_clock_that_goes_back_never_makes_a_wait_longer_than_the_window() {
+        let mut log = SendLog::new();
+        for _ in 0..5 {
+            assert_eq!(log.try_send(RULE, 10_000.0), Ok(()));
+        }
+        assert_eq!(log.try_send(RULE, 0.0), Err(RULE.window_ms));
+    }
+
+    #[test]
+    fn a_line_serves_in_order_and_anyone_may_leave_from_anywhere() {
+        let mut line = Line::new();
+        let [a, b, c, d] = [line.join(), line.join(), line.join(), line.join()];
+        assert!(line.is_first(a) && !line.is_first(b));
+        assert_eq!(line.leave(c), None);
+        assert_eq!(line.leave(a), Some(b));
+        assert_eq!(line.leave(b), Some(d));
+        assert_eq!(line.leave(b), None);
+        assert_eq!(line.leave(d), None);
+        assert!(line.is_empty());
+    }
+
+    #[test]
+    fn a_store_answer_past_the_window_or_not_a_number_is_no_answer() {
+        assert_eq!(SharedAnswer::read(Some(0.0), RULE), SharedAnswer::Granted);
+        assert_eq!(SharedAnswer::read(Some(250.0), RULE), SharedAnswer::Retry(250.0));
+        for bad in [Some(1e308), Some(f64::INFINITY), Some(-5.0), Some(f64::NAN), None] {
+            assert!(matches!(SharedAnswer::read(bad, RULE), SharedAnswer::Invalid(_)), "{bad:?}");
         }
     }
 }

@@ -6,7 +6,10 @@ use serde::Deserialize;
 
 use super::error::{Error, ErrorKind};
 pub use super::input::Input;
-use super::limiter::FailurePolicy;
+use super::limiter::{
+    FailurePolicy, Rule, DEFAULT_MARGIN_MS, DEFAULT_RATE_PER_SECOND, MAX_MARGIN_MS,
+    MAX_RATE_PER_SECOND, MIN_RATE_PER_SECOND,
+};
 use super::retry::{DEFAULT_MAX_RETRIES, MAX_MAX_RETRIES};
 use super::secret::AppSecret;
 use super::verify::VerifyMode;
@@ -19,8 +22,6 @@ pub const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 pub const MAX_RESPONSE_BYTES: f64 = 2_147_483_647.0;
 pub const MAX_ID_CHARS: usize = 128;
 pub const DEFAULT_USER_AGENT: &str = concat!("ttpay-wasm/", env!("CARGO_PKG_VERSION"));
-/// TTPay's documented limit: 5 requests per second per app_id.
-pub const DEFAULT_RATE_LIMIT_PER_SECOND: f64 = 5.0;
 pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 1024 * 1024;
 /// How long a shared limiter's `take` may take before `onRateLimiterError` applies: a store that
 /// answers in a millisecond on a good day and not at all on a bad one.
@@ -47,6 +48,7 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "maxRetries",
     "deadlineMs",
     "rateLimitPerSecond",
+    "rateLimitMarginMs",
     "rateLimiter",
     "rateLimiterTimeoutMs",
     "onRateLimiterError",
@@ -187,8 +189,8 @@ pub struct ClientConfig {
     pub timestamp_unit: TimestampUnit,
     /// Defaults for each call; `closeOrder(params, options)` may override them.
     pub policy: CallPolicy,
-    /// Requests per second per app_id, shared by every client in the process; `None` is off.
-    pub rate_limit_per_second: Option<f64>,
+    /// Sends per window per app_id, shared by every client in the process; `None` is off.
+    pub rate_limit: Option<Rule>,
     /// How a shared limiter (`rateLimiter`) is bounded, when there is one.
     pub shared_limiter: SharedLimiterPolicy,
     pub verify: VerifyMode,
@@ -283,6 +285,7 @@ pub struct RawClientOptions {
     pub max_retries: Input,
     pub deadline_ms: Input,
     pub rate_limit_per_second: Input,
+    pub rate_limit_margin_ms: Input,
     /// Whether a `rateLimiter` object was given (the shell checks the object itself).
     #[serde(skip)]
     pub shared_limiter: bool,
@@ -306,7 +309,10 @@ impl RawClientOptions {
         let timestamp_unit = bad.keep(timestamp_unit(&self.timestamp_unit));
         let max_retries = bad.keep(retries(&self.max_retries));
         let deadline_ms = bad.keep(millis("deadlineMs", &self.deadline_ms));
-        let rate_limit_per_second = bad.keep(rate_limit(&self.rate_limit_per_second));
+        let rate_limit = bad.keep(rate_limit(
+            &self.rate_limit_per_second,
+            &self.rate_limit_margin_ms,
+        ));
         let shared_limiter = bad.keep(shared_limiter(self));
         let verify = bad.keep(verify_mode(&self.verify_responses));
         let max_response_bytes = bad.keep(max_response_bytes(&self.max_response_bytes));
@@ -320,7 +326,7 @@ impl RawClientOptions {
             Some(timestamp_unit),
             Some(max_retries),
             Some(deadline_ms),
-            Some(rate_limit_per_second),
+            Some(rate_limit),
             Some(shared_limiter),
             Some(verify),
             Some(max_response_bytes),
@@ -334,7 +340,7 @@ impl RawClientOptions {
             timestamp_unit,
             max_retries,
             deadline_ms,
-            rate_limit_per_second,
+            rate_limit,
             shared_limiter,
             verify,
             max_response_bytes,
@@ -354,7 +360,7 @@ impl RawClientOptions {
                 deadline_ms,
                 max_retries: max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
             },
-            rate_limit_per_second,
+            rate_limit,
             shared_limiter,
             verify,
             max_response_bytes,
@@ -431,16 +437,29 @@ fn timestamp_unit(input: &Input) -> Result<TimestampUnit, Error> {
     }
 }
 
-fn rate_limit(input: &Input) -> Result<Option<f64>, Error> {
-    match *readable("rateLimitPerSecond", input)? {
-        Input::Missing => Ok(Some(DEFAULT_RATE_LIMIT_PER_SECOND)),
-        Input::Other("null") => Ok(None),
-        Input::Num(n) if n.is_finite() && n > 0.0 => Ok(Some(n)),
-        _ => Err(Error::invalid(
-            "rateLimitPerSecond",
-            "must be a positive finite number, or null to turn the limiter off",
-        )),
-    }
+fn rate_limit(rate: &Input, margin: &Input) -> Result<Option<Rule>, Error> {
+    let margin_ms = match *readable("rateLimitMarginMs", margin)? {
+        Input::Missing => DEFAULT_MARGIN_MS,
+        Input::Num(n) if (0.0..=MAX_MARGIN_MS).contains(&n) => n,
+        _ => {
+            return Err(Error::invalid(
+                "rateLimitMarginMs",
+                format!("must be a number of ms from 0 to {MAX_MARGIN_MS}"),
+            ))
+        }
+    };
+    let rate = match *readable("rateLimitPerSecond", rate)? {
+        Input::Missing => DEFAULT_RATE_PER_SECOND,
+        Input::Other("null") => return Ok(None),
+        Input::Num(n) if (MIN_RATE_PER_SECOND..=MAX_RATE_PER_SECOND).contains(&n) => n,
+        _ => {
+            return Err(Error::invalid(
+                "rateLimitPerSecond",
+                format!("must be a number from {MIN_RATE_PER_SECOND} to {MAX_RATE_PER_SECOND}, or null to turn the limiter off"),
+            ))
+        }
+    };
+    Ok(Some(Rule::new(rate, margin_ms)))
 }
 
 fn verify_mode(input: &Input) -> Result<VerifyMode, Error> {

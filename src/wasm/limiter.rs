@@ -1,60 +1,124 @@
-//! Rate limiting in the shell. The embedded pacer: one per app_id, shared by every client in this
-//! wasm instance (TTPay counts requests per app_id, whichever client sends them). And the call into
-//! a shared limiter (`rateLimiter`: Redis, a Durable Object, the user's own), bounded in time and
-//! cut short by the caller's signal, whose answer the core reads.
+//! Rate limiting in the shell. Per app_id, one send log and one line of waiting callers, shared by
+//! every client in this wasm instance (TTPay counts requests per app_id, whichever client sends
+//! them). And the call into a shared limiter (`rateLimiter`: Redis, a Durable Object, the user's
+//! own), bounded in time and cut short by the caller's signal, whose answer the core reads.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
-use js_sys::Function;
+use js_sys::{Function, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::js::{method, promise_resolve, to_js};
-use super::timers::{Race, Signal, Stop};
-use crate::core::limiter::{Pacer, SharedAnswer, Slot};
+use super::timers::{deferred, Race, Signal, Stop};
+use crate::core::limiter::{Line, Rule, SendLog, SharedAnswer};
 use crate::core::Error;
 
-thread_local! {
-    // A few app ids at most: a list is smaller in the wasm than a hash map and as fast here.
-    static PACERS: RefCell<Vec<(String, Pacer)>> = const { RefCell::new(Vec::new()) };
+/// How long after a shared limiter failed this process paces by itself (or sends, or fails, as
+/// `onRateLimiterError` says) before asking it again: one failure per second, not one per call.
+pub const STORE_RETRY_MS: f64 = 1000.0;
+
+#[derive(Default)]
+struct App {
+    log: SendLog,
+    line: Line,
+    /// Resolves the wait of a ticket that is not first yet.
+    wakers: Vec<(u64, Function)>,
 }
 
-fn with_pacer<T>(app_id: &str, f: impl FnOnce(&mut Pacer) -> T) -> T {
-    PACERS.with(|p| {
-        let mut pacers = p.borrow_mut();
-        let at = match pacers.iter().position(|(id, _)| id == app_id) {
+thread_local! {
+    // A few app ids at most: a list is as fast here as a map.
+    static APPS: RefCell<Vec<(String, App)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with_app<T>(app_id: &str, f: impl FnOnce(&mut App) -> T) -> T {
+    APPS.with(|apps| {
+        let mut apps = apps.borrow_mut();
+        let at = match apps.iter().position(|(id, _)| id == app_id) {
             Some(at) => at,
             None => {
-                pacers.push((app_id.to_string(), Pacer::new()));
-                pacers.len() - 1
+                apps.push((app_id.to_string(), App::default()));
+                apps.len() - 1
             }
         };
-        match pacers.get_mut(at) {
-            Some((_, pacer)) => f(pacer),
-            None => f(&mut Pacer::new()),
+        match apps.get_mut(at) {
+            Some((_, app)) => f(app),
+            None => f(&mut App::default()),
         }
     })
 }
 
-/// Reserves the next embedded slot for `app_id`.
-pub fn take_local(app_id: &str, rate: f64, now_ms: f64) -> Slot {
-    with_pacer(app_id, |p| p.take(rate, now_ms))
+/// A caller's place in its app's line, from joining until dropped: dropping it (sent, aborted,
+/// out of time, failed) takes it out of the line wherever it stands and lets the next one ask.
+pub struct Turn {
+    app_id: String,
+    ticket: u64,
 }
 
-/// Gives back an embedded slot whose request will not be sent.
-pub fn refund_local(app_id: &str, slot: Slot, rate: f64) {
-    with_pacer(app_id, |p| p.refund(slot, rate));
+/// Joins the end of `app_id`'s line.
+pub fn join(app_id: &str) -> Turn {
+    Turn {
+        app_id: app_id.to_string(),
+        ticket: with_app(app_id, |a| a.line.join()),
+    }
 }
 
-/// Tells the embedded pacer of `app_id` about a slot the shared limiter granted at `at_ms`.
-pub fn follow_local(app_id: &str, at_ms: f64, rate: f64) {
-    with_pacer(app_id, |p| p.follow(at_ms, rate));
+impl Turn {
+    /// `None` when this turn is first in line; otherwise a promise that resolves when it is.
+    pub fn until_first(&self) -> Option<Promise> {
+        with_app(&self.app_id, |a| {
+            if a.line.is_first(self.ticket) {
+                return None;
+            }
+            let (promise, resolve, _) = deferred();
+            a.wakers.retain(|(t, _)| *t != self.ticket);
+            a.wakers.push((self.ticket, resolve));
+            Some(promise)
+        })
+    }
+
+    /// A send now by the local rule, or the ms until one may be.
+    pub fn try_send(&self, rule: Rule, now_ms: f64) -> Result<(), f64> {
+        with_app(&self.app_id, |a| a.log.try_send(rule, now_ms))
+    }
+
+    /// A send the shared limiter granted, counted here too.
+    pub fn record(&self, rule: Rule, now_ms: f64) {
+        with_app(&self.app_id, |a| a.log.record(rule, now_ms));
+    }
 }
 
-/// The user's `rateLimiter`: an object with `take(key, { ratePerSecond, maxWaitMs, signal })`.
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let next = with_app(&self.app_id, |a| {
+            a.wakers.retain(|(t, _)| *t != self.ticket);
+            let first = a.line.leave(self.ticket)?;
+            let at = a.wakers.iter().position(|(t, _)| *t == first)?;
+            Some(a.wakers.swap_remove(at).1)
+        });
+        // Outside the borrow: resolving runs no code now, but stays clear of re-entry anyway.
+        if let Some(wake) = next {
+            let _ = wake.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// Waits until `until` resolves, at most `ms`; why it stopped, if it did.
+pub async fn wait(until: Promise, ms: f64, signal: Option<&Signal>) -> Result<(), Stop> {
+    let race = Race::new(ms, signal, || {});
+    match race.run(until).await {
+        Ok(_) => Ok(()),
+        Err(_) => Err(race.stopped().unwrap_or(Stop::Aborted)),
+    }
+}
+
+/// The user's `rateLimiter`: an object with `acquire(key, { limit, windowMs, signal })`.
 pub struct SharedLimiter {
     object: JsValue,
-    take: Function,
+    acquire: Function,
+    /// Until when it is not asked, and why: it failed then.
+    down_until_ms: Cell<f64>,
+    failure: RefCell<String>,
 }
 
 /// Why a shared limiter gave no answer.
@@ -65,48 +129,80 @@ pub enum SharedFailure {
     Failed(String, Option<JsValue>),
 }
 
+/// The second argument of `rateLimiter.acquire(key, options)`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcquireOptions {
+    /// At most this many sends...
+    limit: u32,
+    /// ...in any window of this many ms.
+    window_ms: f64,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    signal: JsValue,
+}
+
 impl SharedLimiter {
     pub fn from_js(value: &JsValue) -> Result<Option<SharedLimiter>, Error> {
         if value.is_undefined() {
             return Ok(None);
         }
-        match method(value, "take") {
-            Some(take) if value.is_object() => Ok(Some(SharedLimiter {
+        let refused = |rule: &str| Err(Error::invalid("rateLimiter", rule));
+        match method(value, "acquire") {
+            Some(acquire) if value.is_object() => Ok(Some(SharedLimiter {
                 object: value.clone(),
-                take,
+                acquire,
+                down_until_ms: Cell::new(f64::NEG_INFINITY),
+                failure: RefCell::new(String::new()),
             })),
-            _ => Err(Error::invalid(
-                "rateLimiter",
-                "must be an object with a take(key, { ratePerSecond, maxWaitMs, signal }) method",
-            )),
+            // The earlier contract reserved slots ahead (`take` answered a wait): it no longer
+            // fits, and one silently misread would break the limit.
+            _ if method(value, "take").is_some() => refused(
+                "has take(), the contract of ttpay-wasm 0.1's limiters; it is now acquire(key, { limit, windowMs, signal }) resolving to 0 (send now) or the ms until asking again (see the README)",
+            ),
+            _ => refused(
+                "must be an object with an acquire(key, { limit, windowMs, signal }) method",
+            ),
         }
     }
 
-    /// Asks for a slot for `key`, within `timeout_ms`.
-    pub async fn take(
+    /// Why it failed, when it failed less than [`STORE_RETRY_MS`] ago: it is not asked then.
+    pub fn down(&self, now_ms: f64) -> Option<String> {
+        (now_ms < self.down_until_ms.get()).then(|| {
+            format!(
+                "{} (less than {STORE_RETRY_MS} ms ago; not asked again until then)",
+                self.failure.borrow()
+            )
+        })
+    }
+
+    pub fn failed(&self, now_ms: f64, why: &str) {
+        self.down_until_ms.set(now_ms + STORE_RETRY_MS);
+        why.clone_into(&mut self.failure.borrow_mut());
+    }
+
+    /// Asks for a send now for `key`, within `timeout_ms`.
+    pub async fn acquire(
         &self,
         key: &str,
-        rate: f64,
-        max_wait_ms: Option<f64>,
+        rule: Rule,
         timeout_ms: u32,
         signal: Option<&Signal>,
     ) -> Result<SharedAnswer, SharedFailure> {
-        let options = to_js(&TakeOptions {
-            rate_per_second: rate,
-            max_wait_ms: max_wait_ms.unwrap_or(f64::INFINITY),
+        let options = to_js(&AcquireOptions {
+            limit: rule.limit,
+            window_ms: rule.window_ms,
             signal: signal.map_or(JsValue::UNDEFINED, Signal::js),
         });
-        let failed = |why: &str, e: JsValue| {
-            SharedFailure::Failed(format!("{why}{}", describe(&e)), Some(e))
-        };
+        let failed =
+            |why: &str, e: JsValue| SharedFailure::Failed(format!("{why}{}", describe(&e)), Some(e));
         let pending = self
-            .take
+            .acquire
             .call2(&self.object, &JsValue::from_str(key), &options)
             .and_then(|p| promise_resolve(&p))
             .map_err(|e| failed("threw: ", e))?;
         let race = Race::new(f64::from(timeout_ms), signal, || {});
         match race.run(pending).await {
-            Ok(v) => Ok(SharedAnswer::read(v.as_f64(), v.as_bool() == Some(false))),
+            Ok(v) => Ok(SharedAnswer::read(v.as_f64(), rule)),
             Err(e) => Err(match race.stopped() {
                 Some(Stop::Aborted) => {
                     SharedFailure::Aborted(signal.map_or(JsValue::UNDEFINED, Signal::reason))
@@ -119,17 +215,6 @@ impl SharedLimiter {
             }),
         }
     }
-}
-
-/// The second argument of `rateLimiter.take(key, options)`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TakeOptions {
-    rate_per_second: f64,
-    /// `Infinity` when the call has no deadline.
-    max_wait_ms: f64,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    signal: JsValue,
 }
 
 /// A thrown value's message, or its text.

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::core::limiter::{FailurePolicy, SharedAnswer};
+use crate::core::limiter::{self as core_limiter, FailurePolicy, Rule, SharedAnswer};
 use crate::core::options::{
     self, CloseOrderParams, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS,
     ONE_SHOT_EXTRA,
@@ -31,7 +31,7 @@ use hooks::{Hooks, ResponseEvent, RetryEvent};
 use js::to_js;
 use js_input::Fields;
 use limiter::SharedFailure;
-use timers::Signal;
+use timers::{Signal, Stop};
 
 thread_local! {
     // The runtime's Web Crypto object; the Node entry passes `node:crypto`'s webcrypto because
@@ -292,41 +292,86 @@ impl Inner {
         })
     }
 
-    /// Waits for this attempt's send slot: from the shared limiter when there is one (and it
-    /// answers), from the embedded pacer otherwise.
+    /// Waits until this attempt may be sent: in this app's line, then, first in it, asking the
+    /// shared limiter (when there is one and it answers) or the local rule until one grants.
     async fn pace(
         &self,
         call: &mut Call,
-        rate: f64,
+        rule: Rule,
         signal: Option<&Signal>,
     ) -> Result<(), JsValue> {
+        let now = js_sys::Date::now;
+        let shared = self.shared_limiter.is_some();
+        let turn = limiter::join(&self.config.app_id);
+        loop {
+            if let Some(first) = turn.until_first() {
+                let left = call.max_wait_ms(now()).unwrap_or(f64::INFINITY);
+                match limiter::wait(first, left, signal).await {
+                    Ok(()) => continue,
+                    Err(Stop::Aborted) => {
+                        return Err(aborted(call, signal.map_or(JsValue::UNDEFINED, Signal::reason)))
+                    }
+                    Err(Stop::Timeout) => {
+                        let err = call.check_wait(now(), f64::INFINITY, shared).err();
+                        return Err(js_error(&err.unwrap_or_else(|| call.no_slot_in_time()), None));
+                    }
+                }
+            }
+            let Some(wait_ms) = self.ask(call, rule, signal, &turn).await? else {
+                return Ok(());
+            };
+            call.check_wait(now(), wait_ms, shared)
+                .map_err(|e| js_error(&e, None))?;
+            timers::sleep(wait_ms, signal)
+                .await
+                .map_err(|reason| aborted(call, reason))?;
+        }
+    }
+
+    /// One ask by the first in line: `None` to send now, or the ms until asking again.
+    async fn ask(
+        &self,
+        call: &Call,
+        rule: Rule,
+        signal: Option<&Signal>,
+        turn: &limiter::Turn,
+    ) -> Result<Option<f64>, JsValue> {
         let config = &self.config;
         let now = js_sys::Date::now;
         if let Some(shared) = &self.shared_limiter {
             let policy = config.shared_limiter;
-            let max_wait = call.max_wait_ms(now());
-            let answer = shared
-                .take(&config.app_id, rate, max_wait, policy.timeout_ms, signal)
-                .await;
-            let (why, cause) = match answer {
-                // The slot is the store's now: a wait cut short does not give it back (the
-                // contract has no refund), which costs the app one slot of its budget.
-                Ok(SharedAnswer::Wait(ms)) => {
-                    let granted = now();
-                    limiter::follow_local(&config.app_id, granted + ms, rate);
-                    call.check_wait(granted, ms, true)
-                        .map_err(|e| js_error(&e, None))?;
-                    return timers::sleep(ms, signal)
-                        .await
-                        .map_err(|reason| aborted(call, reason));
+            let (why, cause) = if let Some(why) = shared.down(now()) {
+                (why, None)
+            } else {
+                let answer = shared
+                    .acquire(&config.app_id, rule, policy.timeout_ms, signal)
+                    .await;
+                match answer {
+                    Ok(SharedAnswer::Granted) => {
+                        turn.record(rule, now());
+                        return Ok(None);
+                    }
+                    Ok(SharedAnswer::Retry(ms)) => {
+                        let jitter = js_sys::Math::random();
+                        return Ok(Some(core_limiter::retry_in_ms(ms, rule, jitter)));
+                    }
+                    Ok(SharedAnswer::Invalid(what)) => {
+                        let why = format!("answered {what}");
+                        shared.failed(now(), &why);
+                        (why, None)
+                    }
+                    Err(SharedFailure::Aborted(reason)) => return Err(aborted(call, reason)),
+                    Err(SharedFailure::Failed(why, cause)) => {
+                        shared.failed(now(), &why);
+                        (why, cause)
+                    }
                 }
-                Ok(SharedAnswer::TooLate) => return Err(js_error(&call.no_slot_in_time(), None)),
-                Ok(SharedAnswer::Invalid(what)) => (format!("returned {what}"), None),
-                Err(SharedFailure::Aborted(reason)) => return Err(aborted(call, reason)),
-                Err(SharedFailure::Failed(why, cause)) => (why, cause),
             };
             match policy.on_error {
-                FailurePolicy::Send => return Ok(()),
+                FailurePolicy::Send => {
+                    turn.record(rule, now());
+                    return Ok(None);
+                }
                 FailurePolicy::Fail => {
                     let message = format!("rateLimiter failed, so nothing was sent: {why}");
                     let mut err = Error::new(ErrorKind::Network, message);
@@ -336,18 +381,7 @@ impl Inner {
                 FailurePolicy::Local => {}
             }
         }
-        let slot = limiter::take_local(&config.app_id, rate, now());
-        if slot.wait_ms > 0.0 {
-            if let Err(e) = call.check_wait(now(), slot.wait_ms, false) {
-                limiter::refund_local(&config.app_id, slot, rate);
-                return Err(js_error(&e, None));
-            }
-            if let Err(reason) = timers::sleep(slot.wait_ms, signal).await {
-                limiter::refund_local(&config.app_id, slot, rate);
-                return Err(aborted(call, reason));
-            }
-        }
-        Ok(())
+        Ok(turn.try_send(rule, now()).err())
     }
 
     /// The one request pipeline every call goes through.
@@ -355,8 +389,8 @@ impl Inner {
         let config = &self.config;
         let now = js_sys::Date::now;
         loop {
-            if let Some(rate) = config.rate_limit_per_second {
-                self.pace(&mut call, rate, signal.as_ref()).await?;
+            if let Some(rule) = config.rate_limit {
+                self.pace(&mut call, rule, signal.as_ref()).await?;
             }
             let timeout = call.begin_attempt(now()).map_err(|e| js_error(&e, None))?;
             let random = self.random16().map_err(|e| {

@@ -14,18 +14,53 @@ async function appMock(t, appId, orders = 10) {
   return { app, mock };
 }
 
-test('the limiter paces requests of one appId across every client: 10 calls at 5/s take 1.8 s', async (t) => {
-  const { app, mock } = await appMock(t, 'limited-app');
-  const a = new TTPayClient({ ...app, baseUrl: mock.url, rateLimitPerSecond: 5 });
-  const b = new TTPayClient({ ...app, baseUrl: mock.url, rateLimitPerSecond: 5 });
-  const started = performance.now();
-  const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).closeOrder({ transactionId: `o-${i}` })));
-  const elapsed = performance.now() - started;
+/** When each API request was sent, as the onRequest hook saw it (the grant, in this process). */
+function sendTimes() {
+  const times = [];
+  return { times, hooks: { onRequest: () => times.push(performance.now()) } };
+}
+
+/** The most sends in any window of `windowMs` (a send exactly `windowMs` after another is outside). */
+function mostInWindow(times, windowMs) {
+  const sorted = [...times].sort((x, y) => x - y);
+  let most = 0;
+  for (let i = 0, j = 0; j < sorted.length; j++) {
+    while (sorted[j] - sorted[i] >= windowMs) i++;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
+}
+
+test('the limiter lets 5 of one appId go at once, across clients, and the sixth only after the window', async (t) => {
+  const { app, mock } = await appMock(t, 'limited-app', 12);
+  const { times, hooks } = sendTimes();
+  const a = new TTPayClient({ ...app, baseUrl: mock.url, hooks });
+  const b = new TTPayClient({ ...app, baseUrl: mock.url, hooks });
+  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).closeOrder({ transactionId: `o-${i}` })));
   assert.ok(results.every((r) => r.code === 0));
-  // One slot every 200 ms from the first, no burst: the 10th starts at 1800 ms. A lower bound
-  // cannot flake.
-  assert.ok(elapsed >= 1750, `10 calls at 5/s finished in ${Math.round(elapsed)} ms`);
-  assert.equal(mock.orders().filter((o) => o.state === 'CLOSED').length, 10);
+  // The default rule: 5 in any 1100 ms (TTPay's second and a 100 ms margin). The hook runs a
+  // little after each grant, so its times keep TTPay's 1000 ms with most of the margin to spare.
+  const shown = times.map(Math.round).join(' ');
+  assert.equal(mostInWindow(times, 1000), 5, shown);
+  const sorted = [...times].sort((x, y) => x - y);
+  assert.ok(sorted[4] - sorted[0] < 300, `the first five go at once: ${shown}`);
+  assert.ok(sorted[5] - sorted[0] >= 1050, `the sixth after the window: ${shown}`);
+  assert.equal(mock.orders().filter((o) => o.state === 'CLOSED').length, 12);
+});
+
+test('50 callers aborted by one signal leave no debt: the next call waits for the window, not for them', async (t) => {
+  const { app, mock } = await appMock(t, 'abort-debt-app', 60);
+  const client = new TTPayClient({ ...app, baseUrl: mock.url });
+  await Promise.all(Array.from({ length: 5 }, (_, i) => client.closeOrder({ transactionId: `o-${i}` })));
+  const controller = new AbortController();
+  const queued = Array.from({ length: 50 }, (_, i) => client.closeOrder({ transactionId: `o-${5 + i}` }, { signal: controller.signal }));
+  controller.abort();
+  for (const p of queued) assertTTPayError(await rejection(p), 'aborted', { attempts: 0 });
+  const started = performance.now();
+  assert.equal((await client.closeOrder({ transactionId: 'o-59' })).code, 0);
+  // At most the rest of the window the first five opened (1100 ms); the old pacer made it 10 s.
+  assert.ok(performance.now() - started < 1_300, `waited ${Math.round(performance.now() - started)} ms`);
+  assert.equal(mock.stats().apiRequests, 6);
 });
 
 test('rateLimitPerSecond: null turns the limiter off', async (t) => {
@@ -129,66 +164,84 @@ test('hooks and the new options are validated like every other option', () => {
 
 // ---- A shared limiter (rateLimiter): the contract, with limiters written here ----
 
-test('rateLimiter.take gets the appId, the rate, what the deadline leaves, and the signal', async (t) => {
+test('rateLimiter.acquire gets the appId, the rule and the signal', async (t) => {
   const { app, mock } = await appMock(t, 'shared-args-app');
   const seen = [];
-  const rateLimiter = { take: (key, options) => (seen.push({ key, ...options }), 0) };
+  const rateLimiter = { acquire: (key, options) => (seen.push({ key, ...options }), 0) };
   const controller = new AbortController();
-  const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimitPerSecond: 3, rateLimiter });
+  const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimitPerSecond: 3, rateLimitMarginMs: 50, rateLimiter });
   await client.closeOrder({ transactionId: 'o-0' });
   await client.closeOrder({ transactionId: 'o-1' }, { deadlineMs: 5_000, signal: controller.signal });
   assert.equal(seen.length, 2);
-  assert.deepEqual(seen[0], { key: app.appId, ratePerSecond: 3, maxWaitMs: Infinity, signal: undefined });
-  assert.ok(seen[1].maxWaitMs > 4_900 && seen[1].maxWaitMs < 5_000, String(seen[1].maxWaitMs));
+  assert.deepEqual(seen[0], { key: app.appId, limit: 3, windowMs: 1050, signal: undefined });
   assert.equal(seen[1].signal, controller.signal);
   assert.equal(mock.stats().apiRequests, 2);
 });
 
-test('the wait a shared limiter asks for is waited; false ends the call as a timeout, nothing sent', async (t) => {
+test('a shared limiter answering a wait is asked again after it; a wait past the deadline ends the call', async (t) => {
   const { app, mock } = await appMock(t, 'shared-wait-app');
-  let answer = 300;
-  const rateLimiter = { take: async () => answer };
+  const answers = [300, 0];
+  let asked = 0;
+  const rateLimiter = { acquire: async () => (asked++, answers.shift() ?? 0) };
   const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter, deadlineMs: 2_000 });
   const started = performance.now();
   assert.equal((await client.closeOrder({ transactionId: 'o-0' })).code, 0);
-  assert.ok(performance.now() - started >= 290, 'waited for its slot');
-  answer = false;
-  const err = await rejection(client.closeOrder({ transactionId: 'o-1' }));
+  assert.ok(performance.now() - started >= 290, 'waited before asking again');
+  assert.equal(asked, 2);
+  const slow = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter: { acquire: async () => 900 }, deadlineMs: 500 });
+  const err = await rejection(slow.closeOrder({ transactionId: 'o-1' }));
   assertTTPayError(err, 'timeout', { attempts: 0 });
   assert.match(err.message, /shared rate limit/);
   assert.equal(mock.stats().apiRequests, 1);
 });
 
 test('a shared limiter that throws, rejects, answers nonsense or is slow meets onRateLimiterError', async (t) => {
-  const { app, mock } = await appMock(t, 'shared-failing-app', 20);
+  const { app, mock } = await appMock(t, 'shared-failing-app', 40);
   const failing = {
-    throws: { take: () => { throw new Error('store down'); } },
-    rejects: { take: async () => { throw new Error('store down'); } },
-    nonsense: { take: () => 'soon' },
-    negative: { take: () => -5 },
-    slow: { take: () => new Promise(() => {}) },
+    throws: { acquire: () => { throw new Error('store down'); } },
+    rejects: { acquire: async () => { throw new Error('store down'); } },
+    nonsense: { acquire: () => 'soon' },
+    negative: { acquire: () => -5 },
+    huge: { acquire: () => 1e308 },
+    nan: { acquire: () => NaN },
+    slow: { acquire: () => new Promise(() => {}) },
   };
   let n = 0;
   for (const [name, rateLimiter] of Object.entries(failing)) {
     for (const onRateLimiterError of ['local', 'send']) {
-      const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter, onRateLimiterError, rateLimiterTimeoutMs: 100 });
+      const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter, onRateLimiterError, rateLimiterTimeoutMs: 100, rateLimitPerSecond: 100 });
       assert.equal((await client.closeOrder({ transactionId: `o-${n++}` })).code, 0, `${name} ${onRateLimiterError}`);
     }
     const before = mock.stats().apiRequests;
     const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter, onRateLimiterError: 'fail', rateLimiterTimeoutMs: 100 });
-    const err = await rejection(client.closeOrder({ transactionId: 'o-19' }));
+    const err = await rejection(client.closeOrder({ transactionId: 'o-39' }));
     assertTTPayError(err, 'network', { attempts: 0, retryable: true });
     assert.match(err.message, /^rateLimiter failed, so nothing was sent: /, name);
     if (name === 'slow') assert.match(err.message, /rateLimiterTimeoutMs \(100 ms\)/);
+    if (name === 'huge') assert.match(err.message, /longer than the rate's window/);
     assert.equal(mock.stats().apiRequests, before, `${name}: nothing sent`);
   }
 });
 
+test('a poisoned answer moves nothing for other clients: one without a rateLimiter sends at once', async (t) => {
+  const { app, mock } = await appMock(t, 'poisoned-app');
+  const poisoned = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter: { acquire: () => 1e308 }, deadlineMs: 1_000 });
+  assert.equal((await poisoned.closeOrder({ transactionId: 'o-0' })).code, 0, "'local': paced here instead");
+  const plain = new TTPayClient({ ...app, baseUrl: mock.url });
+  const started = performance.now();
+  assert.equal((await plain.closeOrder({ transactionId: 'o-1' })).code, 0);
+  assert.ok(performance.now() - started < 500, 'no wait inherited from the poisoned answer');
+});
+
 test('rateLimiter options are checked like every other option', () => {
   const bad = [
-    [{ rateLimiter: {} }, /^rateLimiter: must be an object with a take/],
-    [{ rateLimiter: { take: 1 } }, /^rateLimiter: must be an object with a take/],
-    [{ rateLimiter: { take() {} }, rateLimitPerSecond: null }, /^rateLimiter: needs a rate/],
+    [{ rateLimiter: {} }, /^rateLimiter: must be an object with an acquire/],
+    [{ rateLimiter: { acquire: 1 } }, /^rateLimiter: must be an object with an acquire/],
+    [{ rateLimiter: { take() {} } }, /^rateLimiter: has take\(\), the contract of ttpay-wasm 0.1/],
+    [{ rateLimiter: { acquire() {} }, rateLimitPerSecond: null }, /^rateLimiter: needs a rate/],
+    [{ rateLimitPerSecond: 5e-324 }, /^rateLimitPerSecond: must be a number from 0.1 to 1000/],
+    [{ rateLimitPerSecond: 1e6 }, /^rateLimitPerSecond: must be a number from 0.1 to 1000/],
+    [{ rateLimitMarginMs: -1 }, /^rateLimitMarginMs: must be a number of ms from 0 to 1000/],
     [{ onRateLimiterError: 'retry' }, /^onRateLimiterError: must be 'local', 'send' or 'fail'/],
     [{ rateLimiterTimeoutMs: -1 }, /^rateLimiterTimeoutMs: must be a positive/],
   ];
