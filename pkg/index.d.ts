@@ -73,7 +73,7 @@ export interface TTPayClientOptions {
    * `rateLimitMarginMs`. Without `rateLimiter`, for every client of this process (or isolate).
    */
   rateLimitPerSecond?: number | null;
-  /** Added to the rate's window for the jitter between a grant and its arrival at TTPay, 0 to 1000. Default 100. */
+  /** Added to the rate's window for the jitter between a grant and its arrival at TTPay, 0 to 1000. Default 50. */
   rateLimitMarginMs?: number;
   /** A shared limiter (`ttpay-wasm/redis`, `ttpay-wasm/durable-object`, or your own), so every process keeps to one rate together. */
   rateLimiter?: RateLimiter;

@@ -336,7 +336,7 @@ fn new_client_options_are_validated() {
         (
             Some(Rule {
                 limit: 5,
-                window_ms: 1100.0
+                window_ms: 1050.0
             }),
             VerifyMode::Auto,
             1 << 20,

@@ -6,8 +6,9 @@
 //
 // The servers, the caller processes and the measures live in fixtures/scale-out.mjs, shared with
 // the limiter bench (bench/limiter.mjs): "max in any window" is the largest number of arrivals in
-// any sliding 1000 ms window (the assertions allow 6 for scheduling jitter between processes);
-// "achieved rate" leaves out the first and the last second.
+// any sliding 1000 ms window; "achieved rate" leaves out the first and the last second. What the
+// limiter decides is asserted exactly (the grants Redis logged: never six in one window of the
+// rule); arrivals at the mock with one of tolerance for a loaded machine's scheduling.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,7 +22,10 @@ import { createClient } from 'redis';
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
 import { DEMO_APP } from 'ttpay-wasm/mock';
 import { redisRateLimiter } from 'ttpay-wasm/redis';
-import { RATE, callerConfigs, fmt, measure, recordingMock, runCallers, seededOrders, startRedis, stopAll } from './fixtures/scale-out.mjs';
+import { RATE, callerConfigs, fmt, measure, mostInWindow, recordingMock, runCallers, seededOrders, startRedis, stopAll } from './fixtures/scale-out.mjs';
+
+/** The default rule: RATE sends in any 1000 ms plus the 50 ms margin. */
+const WINDOW_MS = 1050;
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,15 +47,26 @@ function assertEndedByItself(r, deadlineMs) {
   assert.ok(r.summary.maxCallMs <= deadlineMs + 100, `${r.name}: slowest call ${r.summary.maxCallMs} ms`);
 }
 
-/**
- * TTPay's budget held: at most RATE + 1 in any 1000 ms window once running (the +1: a slot granted
- * before a local stall arrives beside the next one), and RATE + 2 counting the first second, where
- * processes start up (a first connection, cold code) and a stall can hold back two slots. Seen on
- * this 2-core machine: 7 in the first second in about one run of five, never after it.
- */
+/** TTPay's budget at the upstream, with one of tolerance for a loaded machine's scheduling. */
 function assertWithinBudget(m, what) {
-  assert.ok(m.steadyMaxInWindow <= RATE + 1, `${what}: ${m.steadyMaxInWindow} in a 1000 ms window after the first second`);
-  assert.ok(m.maxInWindow <= RATE + 2, `${what}: ${m.maxInWindow} in a 1000 ms window`);
+  assert.ok(m.maxInWindow <= RATE + 1, `${what}: ${m.maxInWindow} in a 1000 ms window`);
+}
+
+/** The grants Redis logged for the demo app (caller.mjs's logGrants), on Redis's clock. */
+async function loggedGrants(url, appId = DEMO_APP.appId) {
+  const io = new Redis(url);
+  try {
+    return (await io.lrange(`ttpay:rate:${appId}:grants`, 0, -1)).map(Number);
+  } finally {
+    io.disconnect();
+  }
+}
+
+/** What the limiter decided: never more than RATE grants in one window of the rule. */
+function assertDecisions(grants, what) {
+  assert.ok(grants.length > 0, `${what}: no grants logged`);
+  const most = mostInWindow(grants, WINDOW_MS);
+  assert.ok(most <= RATE, `${what}: ${most} grants in one ${WINDOW_MS} ms window`);
 }
 
 let redis; // the redis-server of tests 1 and 4c
@@ -61,22 +76,20 @@ before(async () => {
 });
 
 test('Redis: 4 processes × 10 callers (2 on ioredis, 2 on node-redis) keep to 5/s together', async () => {
-  // deadlineMs is above the deepest queue 40 callers can make (40 slots × 200 ms = 8 s), so no
-  // call is refused a slot: the loops start calls for 8 s, then the queue drains at 5/s. (With a
-  // deadline shorter than the queue, refused callers poll for a slot, and whoever asks first after
-  // one frees wins: the limiter is not fair between processes, which is not what this measures.)
   const [processes, loops, runMs, deadlineMs] = [4, 10, 8_000, 10_000];
   const { mock, arrivals } = await recordingMock({ orders: seededOrders('redis', processes, loops) });
   const configs = callerConfigs({
     processes, loops, runMs, deadlineMs, mock, tag: 'redis', redisUrl: redis.url,
-    store: (k) => (k % 2 ? 'node-redis' : 'ioredis'),
+    store: (k) => (k % 2 ? 'node-redis' : 'ioredis'), extra: { logGrants: true },
   });
   const { results } = await runCallers(configs, runMs + deadlineMs + 15_000);
   const ended = await results;
   for (const r of ended) assertEndedByItself(r, deadlineMs);
   const m = measure(arrivals.map((a) => a.at));
-  console.log(`Redis (shared), 4 processes × 10 callers: ${fmt(m)}`);
+  const grants = await loggedGrants(redis.url);
+  console.log(`Redis (shared), 4 processes × 10 callers: ${fmt(m)}; grants: at most ${mostInWindow(grants, WINDOW_MS)} in any ${WINDOW_MS} ms`);
   for (const r of ended) console.log(`  ${r.name}: ${JSON.stringify(r.summary)}`);
+  assertDecisions(grants, 'all four processes');
   assertWithinBudget(m, 'all four processes');
   assert.ok(m.rate >= 0.9 * RATE, `achieved ${m.rate}/s`);
   // Every call succeeded, and every process had its calls through the one limiter.
@@ -85,6 +98,31 @@ test('Redis: 4 processes × 10 callers (2 on ioredis, 2 on node-redis) keep to 5
     assert.ok(r.summary.ok > 0, `${r.name} closed nothing`);
   }
   assert.equal(m.requests, ended.reduce((n, r) => n + r.summary.ok, 0));
+});
+
+test('Redis: 8 processes × 20 callers for 12 s: every process gets at least half its share', async () => {
+  const io = new Redis(redis.url);
+  await io.flushall();
+  io.disconnect();
+  const [processes, loops, runMs, deadlineMs] = [8, 20, 12_000, 8_000];
+  const { mock, arrivals } = await recordingMock({ orders: seededOrders('fair', processes, loops) });
+  const configs = callerConfigs({
+    processes, loops, runMs, deadlineMs, mock, tag: 'fair', redisUrl: redis.url,
+    store: (k) => (k % 2 ? 'node-redis' : 'ioredis'), extra: { logGrants: true },
+  });
+  const { startedAt, results } = await runCallers(configs, runMs + deadlineMs + 30_000);
+  const ended = await results;
+  for (const r of ended) assertEndedByItself(r, deadlineMs);
+  // Shares while every process had demand: up to the end of runMs.
+  const during = arrivals.filter((a) => a.at - startedAt < runMs);
+  const m = measure(arrivals.map((a) => a.at));
+  const grants = await loggedGrants(redis.url);
+  const shares = ended.map((r) => during.filter((a) => a.from === r.name).length);
+  console.log(`Redis (shared), 8 processes × 20 callers: ${fmt(m)}; shares in the first ${runMs / 1000} s: ${shares.join(' ')}`);
+  assertDecisions(grants, 'eight processes');
+  assertWithinBudget(m, 'eight processes');
+  const equal = during.length / processes;
+  for (const [k, share] of shares.entries()) assert.ok(share >= equal / 2, `${ended[k].name}: ${share} of ${during.length} (equal share ${equal})`);
 });
 
 test('embedded limiter (no rateLimiter): 4 processes × 10 callers each keep to 5/s alone, so together exceed it', async () => {
@@ -199,54 +237,95 @@ test('Durable Object: two Workers × 10 concurrent callers share one TTPayRateLi
   assert.ok(m.rate >= 0.9 * RATE, `achieved ${m.rate}/s`);
 });
 
+test('the Durable Object refuses arguments it cannot use and keeps its state sound', async () => {
+  const { Miniflare } = await import('miniflare');
+  const { readFileSync } = await import('node:fs');
+  const limiter = readFileSync(join(root, 'pkg/durable-object/index.js'), 'utf8');
+  // A Worker that calls the object over RPC with whatever the query says.
+  const worker = `import { TTPayRateLimiter } from './limiter.mjs';
+export { TTPayRateLimiter };
+export default {
+  async fetch(request, env) {
+    const q = new URL(request.url).searchParams;
+    const stub = env.LIMITER.get(env.LIMITER.idFromName('app'));
+    try {
+      return Response.json({ answer: await stub.acquire(JSON.parse(q.get('limit')), JSON.parse(q.get('window'))) });
+    } catch (e) {
+      return Response.json({ error: String(e.message ?? e) });
+    }
+  },
+};`;
+  const mf = new Miniflare({
+    modules: [
+      { type: 'ESModule', path: 'worker.mjs', contents: worker },
+      { type: 'ESModule', path: 'limiter.mjs', contents: limiter },
+    ],
+    compatibilityDate: '2026-04-01',
+    durableObjects: { LIMITER: { className: 'TTPayRateLimiter', useSQLite: true } },
+  });
+  cleanups.push(() => mf.dispose());
+  const ask = async (limit, window) =>
+    (await mf.dispatchFetch(`http://do.test/?limit=${encodeURIComponent(JSON.stringify(limit))}&window=${encodeURIComponent(JSON.stringify(window))}`)).json();
+  for (const [limit, window] of [[0, 1000], [-1, 1000], [1.5, 1000], [1e9, 1000], [null, 1000], ['5', 1000], [5, 0], [5, -1], [5, null], [5, 1e12], [5, '1000']]) {
+    const out = await ask(limit, window);
+    assert.match(out.error ?? '', /TTPayRateLimiter: (limit|windowMs) must be/, `${limit}, ${window}: ${JSON.stringify(out)}`);
+  }
+  // None of that touched the stored state: five sends now, then a wait of at most the window.
+  const answers = [];
+  for (let i = 0; i < 6; i++) answers.push((await ask(5, 1050)).answer);
+  assert.deepEqual(answers.slice(0, 5), [0, 0, 0, 0, 0]);
+  assert.ok(answers[5] > 0 && answers[5] <= 1050, String(answers[5]));
+});
+
 // ---- When the store fails ----
 
-test("Redis killed mid-run: with onRateLimiterError 'local' calls go on, paced per process, and the processes end by themselves", async () => {
-  const store = await startRedis();
-  const [processes, loops, runMs, deadlineMs, killAfterMs] = [2, 5, 6_000, 3_000, 2_000];
-  // The deepest shared queue 10 callers can make: 10 slots × 200 ms. Slots reserved in Redis
-  // before the kill are still being used this long after it.
-  const queuedMs = processes * loops * (1000 / RATE);
-  const { mock, arrivals } = await recordingMock({ orders: seededOrders('killed', processes, loops) });
-  // Stock client settings: the SDK bounds each take() by rateLimiterTimeoutMs, whatever the
-  // client does with a command while its server is gone (ioredis retries it, node-redis queues it).
-  const configs = callerConfigs({
-    processes, loops, runMs, deadlineMs, mock, tag: 'killed', redisUrl: store.url,
-    store: (k) => (k % 2 ? 'node-redis' : 'ioredis'),
-    extra: { onRateLimiterError: 'local', rateLimiterTimeoutMs: 300 },
-  });
-  const { startedAt, results } = await runCallers(configs, runMs + deadlineMs + 15_000);
-  await new Promise((resolve) => setTimeout(resolve, killAfterMs));
-  const killedAt = performance.now();
-  await store.kill();
-  const ended = await results;
-  for (const r of ended) assertEndedByItself(r, deadlineMs);
-  console.log(`Redis killed ${killAfterMs} ms into a ${runMs} ms run (onRateLimiterError 'local', rateLimiterTimeoutMs 300):`);
-  const transition = [];
-  for (const r of ended) {
-    const own = arrivals.filter((a) => a.from === r.name).map((a) => a.at);
-    const before = own.filter((at) => at < killedAt);
-    const during = measure(own.filter((at) => at >= killedAt && at < killedAt + queuedMs));
-    const steady = measure(own.filter((at) => at >= killedAt + queuedMs));
-    transition.push({ name: r.name, during });
+for (const policy of ['local', 'send', 'fail']) {
+  test(`Redis killed mid-run and back 4 s later, '${policy}': a blip, and within a second of its return the limit holds`, async () => {
+    const store = await startRedis();
+    const [processes, loops, runMs, deadlineMs, killAtMs, downMs] = [2, 5, 9_000, 3_000, 2_000, 4_000];
+    const { mock, arrivals } = await recordingMock({ orders: seededOrders(`restart-${policy}`, processes, loops) });
+    // Stock client settings: the SDK bounds each acquire() by rateLimiterTimeoutMs, whatever the
+    // client does with a command while its server is gone (ioredis retries it, node-redis queues it).
+    const configs = callerConfigs({
+      processes, loops, runMs, deadlineMs, mock, tag: `restart-${policy}`, redisUrl: store.url,
+      store: (k) => (k % 2 ? 'node-redis' : 'ioredis'),
+      extra: { onRateLimiterError: policy, rateLimiterTimeoutMs: 300 },
+    });
+    const { startedAt, results } = await runCallers(configs, runMs + deadlineMs + 20_000);
+    await new Promise((resolve) => setTimeout(resolve, killAtMs));
+    const killedAt = performance.now();
+    await store.kill();
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    const back = await startRedis({ port: store.port });
+    const backAt = performance.now();
+    const ended = await results;
+    await back.kill();
+    for (const r of ended) assertEndedByItself(r, deadlineMs);
+    const at = (from, to) => arrivals.filter((a) => a.at >= from && a.at < to);
+    const down = at(killedAt, backAt);
+    const settled = at(backAt + 1000, Infinity).map((a) => a.at);
     console.log(
-      `  ${r.name}: ${before.length} requests before the kill; in the ${queuedMs} ms after it, ${fmt(during)};` +
-        ` from then on, ${fmt(steady)}; ended ${Math.round(r.endedAt - startedAt)} ms after the start; ${JSON.stringify(r.summary)}`,
+      `Redis killed ${killAtMs} ms into a ${runMs} ms run, back ${downMs} ms later ('${policy}'): ` +
+        `${at(-Infinity, killedAt).length} requests before; while down ${fmt(measure(down.map((a) => a.at)))}; ` +
+        `from 1 s after its return, ${fmt(measure(settled))}`,
     );
-    assert.deepEqual(r.summary.errors, {}, `${r.name}: every call succeeds`);
-    assert.ok(r.summary.storeErrors > 0, `${r.name}: its Redis client saw the server go`);
-    // Once the slots reserved in Redis are used up, the process is paced by its own limiter.
-    assert.ok(steady.requests >= 5, `${r.name}: ${steady.requests} requests once the shared slots were used`);
-    assert.ok(steady.maxInWindow <= RATE + 1, `${r.name} alone, after the kill: ${steady.maxInWindow} in a window`);
-    // Its last call started before runMs and ended within its deadline; then the process ended.
-    assert.ok(r.endedAt - startedAt < runMs + deadlineMs + 2_000, `${r.name} took ${Math.round(r.endedAt - startedAt)} ms to end`);
-  }
-  // Right after the kill too: the embedded pacer takes over one interval after the last slot the
-  // shared limiter granted this process, not beside the shared slots still being waited for.
-  for (const { name, during } of transition) {
-    assert.ok(during.maxInWindow <= RATE + 1, `${name}: ${during.maxInWindow} in a 1000 ms window right after the kill`);
-  }
-});
+    for (const r of ended) console.log(`  ${r.name}: ${JSON.stringify(r.summary)}`);
+    for (const r of ended) assert.ok(r.summary.storeErrors > 0, `${r.name}: its Redis client saw the server go`);
+    assert.ok(settled.length >= 5, `${settled.length} requests after the store came back`);
+    assertWithinBudget(measure(settled), `from 1 s after the store came back ('${policy}')`);
+    if (policy === 'local') {
+      // Each process paces itself while the store is down.
+      for (const r of ended) assertWithinBudget(measure(down.filter((a) => a.from === r.name).map((a) => a.at)), `${r.name} while down`);
+    }
+    if (policy === 'fail') {
+      assert.equal(down.filter((a) => a.at > killedAt + 1000).length, 0, "'fail': nothing sent while the store is down");
+      for (const r of ended) assert.ok(r.summary.errors.network > 0, `${r.name}: calls failed while the store was down`);
+    } else {
+      for (const r of ended) assert.deepEqual(r.summary.errors, {}, `${r.name}: every call succeeds`);
+    }
+    assert.ok(performance.now() - startedAt < runMs + deadlineMs + 5_000, 'the processes ended by themselves');
+  });
+}
 
 /** A "Redis" that accepts connections and never answers a byte. */
 async function silentServer() {
@@ -269,7 +348,7 @@ async function silentServer() {
 test('a Redis that never answers: each onRateLimiterError policy settles after rateLimiterTimeoutMs, nothing hangs', async () => {
   const silent = await silentServer();
   // Both clients connect and send their handshake, which is never answered: each keeps the
-  // EVAL queued behind it for ever (until disconnect), so only rateLimiterTimeoutMs ends take().
+  // EVAL queued behind it for ever (until disconnect), so only rateLimiterTimeoutMs ends acquire().
   const io = new Redis(silent.url);
   io.on('error', () => {});
   const nr = createClient({ url: silent.url });
@@ -310,9 +389,11 @@ test('a Redis that never answers: each onRateLimiterError policy settles after r
   for (const { storeName, policy, appId, outcomes } of await Promise.all(runs)) {
     const ms = outcomes.map((o) => Math.round(o.ms));
     console.log(`silent Redis via ${storeName}, '${policy}': calls took ${ms.join(', ')} ms`);
+    // The first call gives the store rateLimiterTimeoutMs; the next ones, within a second of that
+    // failure, do not ask it again: the policy applies at once.
+    assert.ok(outcomes[0].ms >= timeoutMs - 5, `${storeName} '${policy}': ${outcomes[0].ms} ms`);
     for (const o of outcomes) {
-      // At least rateLimiterTimeoutMs (the store was given that long), and well within the deadline.
-      assert.ok(o.ms >= timeoutMs - 5 && o.ms < timeoutMs + 400, `${storeName} '${policy}': ${o.ms} ms`);
+      assert.ok(o.ms < timeoutMs + 400, `${storeName} '${policy}': ${o.ms} ms`);
       if (policy === 'fail') {
         const err = o.error;
         assert.ok(err instanceof TTPayError, `${storeName} '${policy}': ${o.error ?? JSON.stringify(o.result)}`);
@@ -331,7 +412,7 @@ test('a Redis that never answers: each onRateLimiterError policy settles after r
   assert.ok(silent.received() > 0, 'both clients did talk to the silent server');
 });
 
-test('an abort during a shared-limiter wait ends the call at once, and nothing is sent', async () => {
+test('an abort while waiting for the shared limiter ends the call at once, nothing is sent, nothing is left behind', async () => {
   const appId = 'abort-wait-app';
   const { mock, arrivals } = await recordingMock({
     apps: [{ ...DEMO_APP, appId }],
@@ -339,11 +420,11 @@ test('an abort during a shared-limiter wait ends the call at once, and nothing i
   });
   const io = new Redis(redis.url);
   cleanups.push(() => io.disconnect());
-  // The app's next free slot, on Redis's clock, 5 s from now: take() answers a wait of ~5000 ms.
+  // The app's window full: five sends just now, on Redis's clock.
   const key = `ttpay:rate:${appId}`;
   const [seconds, micros] = await io.time();
-  const nextSlot = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + 5_000;
-  await io.set(key, String(nextSlot), 'PX', 60_000);
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  await io.zadd(key, ...[0, 1, 2, 3, 4].flatMap((i) => [now, `earlier-${i}`]));
   const client = new TTPayClient({ ...DEMO_APP, appId, baseUrl: mock.url, rateLimiter: redisRateLimiter(io) });
   const controller = new AbortController();
   const began = performance.now();
@@ -354,14 +435,14 @@ test('an abort during a shared-limiter wait ends the call at once, and nothing i
     (e) => e,
   );
   const took = performance.now() - began;
-  console.log(`abort 50 ms into a ~5000 ms shared-limiter wait: rejected after ${Math.round(took)} ms`);
+  console.log(`abort 50 ms into a ~${WINDOW_MS} ms shared-limiter wait: rejected after ${Math.round(took)} ms`);
   assert.ok(err instanceof TTPayError, String(err));
   assert.equal(err.kind, 'aborted');
   assert.equal(err.attempts, 0);
   assert.ok(took < 250, `rejected after ${took} ms`);
   assert.equal(arrivals.length, 0, 'nothing was sent');
   assert.equal(mock.order('abort-order').state, 'NOTPAY');
-  // The slot it reserved stays taken (the contract has no refund): the next one is 200 ms later.
-  assert.equal(Number(await io.get(key)), nextSlot + 1000 / RATE);
+  // Nothing was recorded for it: the window holds the five sends it found.
+  assert.equal(await io.zcard(key), 5);
   client.free();
 });

@@ -1,5 +1,6 @@
 // A Cloudflare Worker that keeps TTPay's rate limit (5 requests per second per appId) across all
-// of its isolates: each call takes its send slot from the TTPayRateLimiter Durable Object.
+// of its isolates: before each send it asks the TTPayRateLimiter Durable Object, which grants sends
+// only now (5 in any 1050 ms by default).
 // GET /?transactionId=… closes that order and answers with the typed result, or with the typed
 // error (HTTP 502).
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
