@@ -69,11 +69,11 @@ export interface TTPayClientOptions {
   deadlineMs?: number;
   /**
    * Sends per second per appId, from 0.1 to 1000. Default 5 (TTPay's); `null` turns limiting off.
-   * Enforced as at most `floor(rate)` sends in any window of that many seconds plus
-   * `rateLimitMarginMs`. Without `rateLimiter`, for every client of this process (or isolate).
+   * Enforced as two sends at least `(1000 + rateLimitMarginMs) / rate` ms apart (210 ms by
+   * default). Without `rateLimiter`, for every client of this process (or isolate).
    */
   rateLimitPerSecond?: number | null;
-  /** Added to the rate's window for the jitter between a grant and its arrival at TTPay, 0 to 1000. Default 50. */
+  /** Added to each second of the rate, for the jitter between a grant and its arrival at TTPay, 0 to 1000. Default 50. */
   rateLimitMarginMs?: number;
   /** A shared limiter (`ttpay-wasm/redis`, `ttpay-wasm/durable-object`, or your own), so every process keeps to one rate together. */
   rateLimiter?: RateLimiter;
@@ -99,19 +99,17 @@ export type VerifyResponses = 'auto' | 'require' | 'off';
 
 /** What the client passes to {@link RateLimiter.acquire}. */
 export interface RateLimiterAcquireOptions {
-  /** At most this many sends (a whole number)... */
-  limit: number;
-  /** ...in any window of this many ms (the rate's window plus `rateLimitMarginMs`). */
-  windowMs: number;
+  /** Two sends of the key at least this many ms apart. */
+  intervalMs: number;
   /** The call's signal, to abort the store request with; the client does the waiting itself. */
   signal: TTPayAbortSignal | undefined;
 }
 
 /**
  * A shared rate limiter. `acquire` grants a send for `key` (the appId) only now: it resolves to 0
- * when fewer than `limit` sends were granted in the last `windowMs` (and records this one), or to
- * the ms, at most `windowMs`, until asking again could succeed (recording nothing). The client
- * asks again, honours the signal and the deadline, and bounds `acquire` by `rateLimiterTimeoutMs`.
+ * when the key's last grant is at least `intervalMs` ago (and records this one), or to the ms, at
+ * most `intervalMs`, until it will be (recording nothing). The client asks again, honours the
+ * signal and the deadline, and bounds `acquire` by `rateLimiterTimeoutMs`.
  */
 export interface RateLimiter {
   acquire(key: string, options: RateLimiterAcquireOptions): number | Promise<number>;

@@ -2,7 +2,7 @@
 //! reply verification (every reply vector), and the token bucket.
 
 use serde_json::Value as J;
-use ttpay_wasm::core::limiter::{FailurePolicy, Line, Rule, SendLog};
+use ttpay_wasm::core::limiter::{FailurePolicy, Line, Rule, Spacing};
 use ttpay_wasm::core::options::{Input, RawCallOptions, RawClientOptions};
 use ttpay_wasm::core::replay::{Refused, SeenNonces};
 use ttpay_wasm::core::retry::{self, delay_ms, parse_http_date, parse_retry_after};
@@ -319,7 +319,10 @@ fn new_client_options_are_validated() {
         let mut r = raw_with(|_| {});
         r.rate_limit_per_second = Input::Num(bad_rate);
         let message = r.validate().unwrap_err().message;
-        assert!(message.starts_with("rateLimitPerSecond: "), "{bad_rate}: {message}");
+        assert!(
+            message.starts_with("rateLimitPerSecond: "),
+            "{bad_rate}: {message}"
+        );
     }
     assert!(bad(|r| r.rate_limit_margin_ms = Input::Num(-1.0)).starts_with("rateLimitMarginMs: "));
     assert!(bad(|r| r.rate_limit_margin_ms = Input::Num(5000.0)).starts_with("rateLimitMarginMs: "));
@@ -334,10 +337,7 @@ fn new_client_options_are_validated() {
             c.policy.max_retries
         ),
         (
-            Some(Rule {
-                limit: 5,
-                window_ms: 1050.0
-            }),
+            Some(Rule { interval_ms: 210.0 }),
             VerifyMode::Auto,
             1 << 20,
             2
@@ -835,28 +835,26 @@ fn a_forged_reply_ends_the_call_with_a_signature_error_not_a_retry() {
 // ---- rate limiting ----
 
 #[test]
-fn five_callers_at_once_send_at_once_and_the_sixth_after_the_window() {
-    let rule = Rule::new(5.0, 100.0);
-    let mut log = SendLog::new();
-    let answers: Vec<_> = (0..6).map(|_| log.try_send(rule, 1_000.0)).collect();
-    assert_eq!(&answers[..5], &[Ok(()); 5]);
-    assert_eq!(answers[5], Err(1_100.0));
-    // Idle time does not bank sends beyond the rule: five more, then a wait.
-    for _ in 0..5 {
-        assert_eq!(log.try_send(rule, 10_000.0), Ok(()));
-    }
-    assert!(log.try_send(rule, 10_000.0).is_err());
+fn six_callers_at_once_are_spaced_210_ms_apart_and_idle_time_banks_nothing() {
+    let rule = Rule::new(5.0, 50.0);
+    let mut spacing = Spacing::new();
+    assert_eq!(spacing.try_send(rule, 1_000.0), Ok(()));
+    assert_eq!(spacing.try_send(rule, 1_000.0), Err(210.0));
+    // After a quiet spell: one at once, the next an interval later.
+    assert_eq!(spacing.try_send(rule, 10_000.0), Ok(()));
+    assert_eq!(spacing.try_send(rule, 10_000.0), Err(210.0));
 }
 
 #[test]
 fn sends_the_shared_limiter_granted_count_when_pacing_takes_over() {
-    let rule = Rule::new(5.0, 100.0);
-    let mut log = SendLog::new();
-    for t in [0.0, 100.0, 200.0, 300.0, 400.0] {
-        log.record(rule, t);
-    }
-    // The store failed: the local rule knows the last window was full.
-    assert_eq!(log.try_send(rule, 500.0), Err(600.0));
+    let rule = Rule::new(5.0, 50.0);
+    let mut spacing = Spacing::new();
+    spacing.record(400.0);
+    // The store failed: the local rule knows of its last grant.
+    assert_eq!(spacing.try_send(rule, 500.0), Err(110.0));
+    // An earlier grant never moves it back.
+    spacing.record(0.0);
+    assert_eq!(spacing.try_send(rule, 610.0), Ok(()));
 }
 
 #[test]

@@ -1,53 +1,39 @@
 // A shared rate limiter on a Cloudflare Durable Object: one object per appId (`idFromName`) decides
-// for every Worker isolate, everywhere, one request at a time. It keeps the times of the last
-// `limit` sends and grants a send only now, never later: it answers 0 (send now: recorded) or the
-// ms until the oldest send leaves the window (nothing recorded: the Worker asks again then).
+// for every Worker isolate, everywhere, one request at a time. It keeps the time of the app's last
+// send and grants a send only now, never later: it answers 0 (send now: recorded) when that is at
+// least `intervalMs` ago, or else the ms until it will be (nothing recorded: the Worker asks again).
 import { DurableObject } from 'cloudflare:workers';
 
-const MAX_LIMIT = 1000;
-const MAX_WINDOW_MS = 60_000;
-
-/** Whole sends from 1 to 1000 in a window of 1 to 60,000 ms: anything else is refused. */
-function checked(limit, windowMs) {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new RangeError(`TTPayRateLimiter: limit must be a whole number from 1 to ${MAX_LIMIT}`);
-  }
-  if (typeof windowMs !== 'number' || !(windowMs >= 1 && windowMs <= MAX_WINDOW_MS)) {
-    throw new RangeError(`TTPayRateLimiter: windowMs must be a number of ms from 1 to ${MAX_WINDOW_MS}`);
-  }
-}
-
-/** What storage held, if it is a list of send times; an empty list otherwise. */
-function sendTimes(stored) {
-  return Array.isArray(stored) && stored.length <= MAX_LIMIT && stored.every(Number.isFinite) ? stored : [];
-}
+const MAX_INTERVAL_MS = 60_000;
 
 /**
  * The Durable Object class. Export it from your Worker's main module and bind it (see the
  * README's wrangler.toml): `export { TTPayRateLimiter } from 'ttpay-wasm/durable-object'`.
  */
 export class TTPayRateLimiter extends DurableObject {
-  #sends;
+  #last;
 
   /**
    * A send now, or how long until one may be. Called over RPC by `durableObjectRateLimiter`.
-   * Throws for arguments it cannot use, before anything is read or stored.
+   * Throws for an interval it cannot use, before anything is read or stored.
    */
-  async acquire(limit, windowMs) {
-    checked(limit, windowMs);
-    this.#sends ??= sendTimes(await this.ctx.storage.get('sends'));
+  async acquire(intervalMs) {
+    if (typeof intervalMs !== 'number' || !(intervalMs >= 1 && intervalMs <= MAX_INTERVAL_MS)) {
+      throw new RangeError(`TTPayRateLimiter: intervalMs must be a number of ms from 1 to ${MAX_INTERVAL_MS}`);
+    }
+    if (this.#last === undefined) {
+      const stored = await this.ctx.storage.get('last');
+      this.#last = Number.isFinite(stored) ? stored : -Infinity;
+    }
     const now = Date.now();
-    const recent = this.#sends.filter((t) => t > now - windowMs && t <= now + windowMs);
-    if (recent.length < limit) {
-      recent.push(now);
-      this.#sends = recent.slice(-limit);
+    if (now >= this.#last + intervalMs || this.#last > now + intervalMs) {
+      this.#last = now;
       // Not awaited: the output gate holds this reply until the write is durable, and the object
       // answers the next caller from memory meanwhile.
-      this.ctx.storage.put('sends', this.#sends);
+      this.ctx.storage.put('last', now);
       return 0;
     }
-    this.#sends = recent;
-    return Math.min(windowMs, Math.max(1, Math.ceil(recent[recent.length - limit] + windowMs - now)));
+    return Math.max(1, Math.ceil(this.#last + intervalMs - now));
   }
 }
 
@@ -57,6 +43,6 @@ export class TTPayRateLimiter extends DurableObject {
  */
 export function durableObjectRateLimiter(namespace) {
   return {
-    acquire: (key, { limit, windowMs }) => namespace.get(namespace.idFromName(key)).acquire(limit, windowMs),
+    acquire: (key, { intervalMs }) => namespace.get(namespace.idFromName(key)).acquire(intervalMs),
   };
 }

@@ -3,33 +3,31 @@
 // Redis's own clock (`TIME`), so the clocks of the callers do not matter. Pass your own client:
 // this file imports nothing.
 //
-// The script grants a send only now, never later: it keeps the times of the last `limit` sends
-// (a sorted set) and answers 0 (send now: recorded) or the ms until the oldest leaves the window
-// (nothing recorded: ask again then). Nothing is reserved ahead, so an aborted caller, a lost
-// process or a restarted Redis leaves no debt.
+// The script grants a send only now, never later: it keeps the time of the app's last send and
+// answers 0 (send now: recorded) when it is at least `intervalMs` ago, or else the ms until it
+// will be (nothing recorded: ask again then). Nothing is reserved ahead, so an aborted caller, a
+// lost process or a restarted Redis leaves no debt.
 
 /**
- * The script. KEYS[1]: the app's key. ARGV[1]: the most sends in any window (a whole number from
- * 1 to 1000). ARGV[2]: the window in ms (1 to 60000). ARGV[3]: a unique id for this send.
- * Anything else is refused with an error, before the key is touched.
+ * The script. KEYS[1]: the app's key. ARGV[1]: the least ms between two sends (1 to 60000).
+ * Anything else is refused with an error, before the key is touched; so is a key that holds
+ * anything but a time.
  */
-export const RATE_LIMIT_SCRIPT = `local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-if not limit or not window or limit ~= limit or window ~= window
-  or limit < 1 or limit > 1000 or limit % 1 ~= 0 or window < 1 or window > 60000
-  or type(ARGV[3]) ~= 'string' or #ARGV[3] == 0 or #ARGV[3] > 64 then
+export const RATE_LIMIT_SCRIPT = `local interval = tonumber(ARGV[1])
+if not interval or interval ~= interval or interval < 1 or interval > 60000 then
   return redis.error_reply('ttpay: bad arguments')
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window))
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1e300')
+if not last or last ~= last then
+  return redis.error_reply('ttpay: the key holds no time')
+end
+if now >= last + interval or last > now + interval then
+  redis.call('SET', KEYS[1], now, 'PX', math.ceil(interval))
   return 0
 end
-local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
-return math.max(1, math.ceil(oldest + window - now))`;
+return math.max(1, math.ceil(last + interval - now))`;
 
 /** The key of an app's sends: share it (and the script) with every service that calls TTPay. */
 export const DEFAULT_KEY_PREFIX = 'ttpay:rate:';
@@ -48,11 +46,7 @@ function evaluator(client) {
   throw new TypeError('redisRateLimiter: pass an ioredis client, a node-redis client, or an eval(script, keys, args) function');
 }
 
-// A member no other send in the window shares: a per-process random prefix and a counter (not a
-// secret: Math.random serves, and Node 18 has no global crypto).
-const PREFIX = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-let sends = 0;
-const sendId = () => `${PREFIX}:${(sends = (sends + 1) % Number.MAX_SAFE_INTEGER)}`;
+
 
 /**
  * A `rateLimiter` for `new TTPayClient({ rateLimiter })`.
@@ -62,13 +56,14 @@ const sendId = () => `${PREFIX}:${(sends = (sends + 1) % Number.MAX_SAFE_INTEGER
 export function redisRateLimiter(client, { keyPrefix = DEFAULT_KEY_PREFIX } = {}) {
   const evaluate = evaluator(client);
   return {
-    async acquire(key, { limit, windowMs }) {
-      const answer = await evaluate(RATE_LIMIT_SCRIPT, [keyPrefix + key], [String(limit), String(windowMs), sendId()]);
-      // Exactly the script's reply: an integer from 0 to the window. Anything else (nil, a
+    async acquire(key, { intervalMs }) {
+      const answer = await evaluate(RATE_LIMIT_SCRIPT, [keyPrefix + key], [String(intervalMs)]);
+      // Exactly the script's reply: an integer from 0 to the interval. Anything else (nil, a
       // string, a table, a number out of range: another script on the key, a proxy, a broken
       // client) is a failure the client's onRateLimiterError handles, never "send now".
-      if (typeof answer !== 'number' || !Number.isInteger(answer) || answer < 0 || answer > Math.ceil(windowMs)) {
-        throw new TypeError(`redisRateLimiter: the script answered ${describe(answer)}, not a wait of 0 to ${Math.ceil(windowMs)} ms`);
+      const most = Math.ceil(intervalMs);
+      if (typeof answer !== 'number' || !Number.isInteger(answer) || answer < 0 || answer > most) {
+        throw new TypeError(`redisRateLimiter: the script answered ${describe(answer)}, not a wait of 0 to ${most} ms`);
       }
       return answer;
     },

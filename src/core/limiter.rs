@@ -1,23 +1,26 @@
 //! Client-side rate limiting: TTPay allows 5 requests per second per app_id (and answers 11001
 //! above that), counted across everything the merchant runs, in any second.
 //!
-//! The rule is a sliding window: at most `limit` sends in any `window_ms`, where the window is the
-//! rate's second plus a margin for the jitter between a grant here and the arrival at TTPay (five
-//! sends exactly 200 ms apart are six in some second as soon as one of them arrives late).
+//! The rule is a spacing: two sends of one app are at least `interval_ms` apart, where the
+//! interval is the rate's (200 ms at 5/s) stretched by a margin for the jitter between a grant
+//! here and the arrival at TTPay: 5 sends exactly 200 ms apart are six in some second as soon as
+//! one of them arrives late, and 5 sends at once (what a window of 5 per second allows) arrive
+//! spread out behind each other. At 210 ms apart, six sends span 1050 ms, so a second holds six
+//! only when one arrives more than 50 ms later than the others.
 //!
-//! Grants are only ever immediate: a caller that may not send now is told how long until a send
-//! may free up, and asks again then. Nothing is reserved ahead, so a wait that is aborted, times
-//! out or loses its process leaves no debt, and a store that restarts starts from the truth (its
-//! window is empty only once the sends it forgot have left the window anyway). Waiting callers of
-//! one app in one process stand in a [`Line`] and only its first asks, so they are served in the
-//! order they came, and a shared store sees one asker per process.
+//! Grants are only ever immediate: a caller that may not send now is told how long until it may,
+//! and asks again then. Nothing is reserved ahead, so a wait that is aborted, times out or loses
+//! its process leaves no debt, and a store that restarts starts from the truth (its last send is
+//! in the past anyway). Waiting callers of one app in one process stand in a [`Line`] and only its
+//! first asks, so they are served in the order they came, and a shared store sees one asker per
+//! process.
 
 use std::collections::VecDeque;
 
 /// TTPay's documented limit: 5 requests per second per app_id.
 pub const DEFAULT_RATE_PER_SECOND: f64 = 5.0;
-/// The default margin: 50 ms covers the jitter between a grant and its arrival on a loaded
-/// machine (measured: docs/PERFORMANCE.md) and still allows 5 / 1.05 s = 95 % of TTPay's rate.
+/// The default margin, spread over a second's sends: 50 ms covers the jitter between a grant and
+/// its arrival on a loaded machine (docs/PERFORMANCE.md) and allows 5 / 1.05 s = 95 % of the rate.
 pub const DEFAULT_MARGIN_MS: f64 = 50.0;
 /// The rates `rateLimitPerSecond` accepts (a rate outside them is a mistake, not a setting).
 pub const MIN_RATE_PER_SECOND: f64 = 0.1;
@@ -25,65 +28,56 @@ pub const MAX_RATE_PER_SECOND: f64 = 1000.0;
 /// The most `rateLimitMarginMs` accepts.
 pub const MAX_MARGIN_MS: f64 = 1000.0;
 
-/// At most `limit` sends in any `window_ms`.
+/// Two sends at least `interval_ms` apart.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rule {
-    pub limit: u32,
-    pub window_ms: f64,
+    pub interval_ms: f64,
 }
 
 impl Rule {
-    /// `rate` sends per second as whole sends per window: 5/s is 5 in any 1000 ms plus the
-    /// margin; 2.5/s is 2 in any 800 ms plus the margin; 0.5/s is 1 in any 2000 ms plus the margin.
+    /// `rate` sends per second, with `margin_ms` added to each second: (1000 + margin) / rate.
     pub fn new(rate_per_second: f64, margin_ms: f64) -> Rule {
         let rate = rate_per_second.clamp(MIN_RATE_PER_SECOND, MAX_RATE_PER_SECOND);
-        let limit = rate.floor().max(1.0);
         Rule {
-            limit: limit as u32,
-            window_ms: limit * 1000.0 / rate + margin_ms.clamp(0.0, MAX_MARGIN_MS),
+            interval_ms: (1000.0 + margin_ms.clamp(0.0, MAX_MARGIN_MS)) / rate,
         }
     }
 }
 
-/// One app's recent sends, oldest first: no more than the rule's limit are kept.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SendLog {
-    sends: VecDeque<f64>,
+/// One app's last send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spacing {
+    last_ms: f64,
 }
 
-impl SendLog {
-    pub const fn new() -> SendLog {
-        SendLog {
-            sends: VecDeque::new(),
+impl Default for Spacing {
+    fn default() -> Spacing {
+        Spacing::new()
+    }
+}
+
+impl Spacing {
+    pub const fn new() -> Spacing {
+        Spacing {
+            last_ms: f64::NEG_INFINITY,
         }
     }
 
-    /// Records a send at `now_ms` if the rule allows one; otherwise the ms until it may (at
-    /// most the window: the oldest send leaves it by then).
+    /// Records a send at `now_ms` if the rule allows one; otherwise the ms until it may (at most
+    /// the interval, also when the clock went back).
     pub fn try_send(&mut self, rule: Rule, now_ms: f64) -> Result<(), f64> {
-        self.forget_before(now_ms - rule.window_ms);
-        if self.sends.len() < rule.limit as usize {
-            self.sends.push_back(now_ms);
+        let next = self.last_ms + rule.interval_ms;
+        if now_ms >= next || self.last_ms > now_ms + rule.interval_ms {
+            self.last_ms = now_ms;
             return Ok(());
         }
-        let oldest = self.sends.front().copied().unwrap_or(now_ms);
-        Err((oldest + rule.window_ms - now_ms).clamp(1.0, rule.window_ms))
+        Err((next - now_ms).clamp(1.0, rule.interval_ms))
     }
 
     /// Records a send another limiter (the shared one) granted at `now_ms`, so that pacing here,
     /// should that limiter fail, counts it.
-    pub fn record(&mut self, rule: Rule, now_ms: f64) {
-        self.forget_before(now_ms - rule.window_ms);
-        self.sends.push_back(now_ms);
-        while self.sends.len() > rule.limit as usize {
-            self.sends.pop_front();
-        }
-    }
-
-    fn forget_before(&mut self, cutoff_ms: f64) {
-        while self.sends.front().is_some_and(|&t| t <= cutoff_ms) {
-            self.sends.pop_front();
-        }
+    pub fn record(&mut self, now_ms: f64) {
+        self.last_ms = self.last_ms.max(now_ms);
     }
 }
 
@@ -162,17 +156,17 @@ pub enum SharedAnswer {
 }
 
 impl SharedAnswer {
-    /// `acquire` must resolve to 0 (send now) or a number of ms in (0, window] after which a send
-    /// may free up. A longer wait is not the rule's (its oldest send leaves the window by then):
-    /// a broken or hostile store, never a sleep.
+    /// `acquire` must resolve to 0 (send now) or a number of ms in (0, interval] after which a
+    /// send may be granted. A longer wait is not the rule's (the last send is an interval old by
+    /// then): a broken or hostile store, never a sleep.
     pub fn read(answer: Option<f64>, rule: Rule) -> SharedAnswer {
         match answer {
             Some(0.0) => SharedAnswer::Granted,
-            Some(ms) if ms > 0.0 && ms <= rule.window_ms + 1.0 => SharedAnswer::Retry(ms),
+            Some(ms) if ms > 0.0 && ms <= rule.interval_ms + 1.0 => SharedAnswer::Retry(ms),
             Some(ms) if ms.is_nan() || ms < 0.0 => {
                 SharedAnswer::Invalid("a wait that is not a number of ms >= 0")
             }
-            Some(_) => SharedAnswer::Invalid("a wait longer than the rate's window"),
+            Some(_) => SharedAnswer::Invalid("a wait longer than the rate's interval"),
             None => SharedAnswer::Invalid("something that is not a number of ms"),
         }
     }
@@ -182,45 +176,54 @@ impl SharedAnswer {
 /// `jitter` in [0, 1), so that the processes waiting on one store do not ask in the same order
 /// every time (fairness between them is the luck of that order).
 pub fn retry_in_ms(hint_ms: f64, rule: Rule, jitter: f64) -> f64 {
-    let spread = rule.window_ms / f64::from(rule.limit) / 20.0;
-    hint_ms + spread * jitter.clamp(0.0, 1.0)
+    hint_ms + rule.interval_ms / 20.0 * jitter.clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const RULE: Rule = Rule {
-        limit: 5,
-        window_ms: 1100.0,
-    };
+    const RULE: Rule = Rule { interval_ms: 210.0 };
 
     #[test]
-    fn five_per_second_is_five_in_any_window_of_a_second_and_the_margin() {
-        assert_eq!(Rule::new(5.0, 100.0), RULE);
-        assert_eq!(Rule::new(0.5, 0.0), Rule { limit: 1, window_ms: 2000.0 });
-        assert_eq!(Rule::new(2.5, 0.0), Rule { limit: 2, window_ms: 800.0 });
+    fn five_per_second_is_one_send_every_210_ms() {
+        assert_eq!(Rule::new(5.0, 50.0), RULE);
+        assert_eq!(
+            Rule::new(0.5, 0.0),
+            Rule {
+                interval_ms: 2000.0
+            }
+        );
+        assert_eq!(
+            Rule::new(5e-324, 0.0),
+            Rule {
+                interval_ms: 10_000.0
+            }
+        );
     }
 
     #[test]
-    fn no_sixth_send_inside_a_window_and_the_hint_is_when_the_oldest_leaves() {
-        let mut log = SendLog::new();
-        for t in [0.0, 10.0, 20.0, 30.0, 40.0] {
-            assert_eq!(log.try_send(RULE, t), Ok(()));
+    fn sends_are_an_interval_apart_and_the_hint_is_when_the_next_may_go() {
+        let mut s = Spacing::new();
+        assert_eq!(s.try_send(RULE, 0.0), Ok(()));
+        assert_eq!(s.try_send(RULE, 10.0), Err(200.0));
+        assert_eq!(s.try_send(RULE, 209.0), Err(1.0));
+        assert_eq!(s.try_send(RULE, 210.0), Ok(()));
+        // Six sends span at least 1050 ms: never six in one second.
+        let mut at = 210.0;
+        for _ in 0..4 {
+            at += 210.0;
+            assert_eq!(s.try_send(RULE, at), Ok(()));
         }
-        assert_eq!(log.try_send(RULE, 50.0), Err(1050.0));
-        assert_eq!(log.try_send(RULE, 1099.0), Err(1.0));
-        assert_eq!(log.try_send(RULE, 1100.0), Ok(()));
-        assert_eq!(log.try_send(RULE, 1105.0), Err(5.0));
+        assert_eq!(at, 1050.0);
     }
 
     #[test]
-    fn a_clock_that_goes_back_never_makes_a_wait_longer_than_the_window() {
-        let mut log = SendLog::new();
-        for _ in 0..5 {
-            assert_eq!(log.try_send(RULE, 10_000.0), Ok(()));
-        }
-        assert_eq!(log.try_send(RULE, 0.0), Err(RULE.window_ms));
+    fn a_clock_that_goes_back_never_makes_a_wait_longer_than_the_interval() {
+        let mut s = Spacing::new();
+        assert_eq!(s.try_send(RULE, 10_000.0), Ok(()));
+        assert_eq!(s.try_send(RULE, 9_900.0), Err(RULE.interval_ms));
+        assert_eq!(s.try_send(RULE, 0.0), Ok(()));
     }
 
     #[test]
@@ -237,11 +240,24 @@ mod tests {
     }
 
     #[test]
-    fn a_store_answer_past_the_window_or_not_a_number_is_no_answer() {
+    fn a_store_answer_past_the_interval_or_not_a_number_is_no_answer() {
         assert_eq!(SharedAnswer::read(Some(0.0), RULE), SharedAnswer::Granted);
-        assert_eq!(SharedAnswer::read(Some(250.0), RULE), SharedAnswer::Retry(250.0));
-        for bad in [Some(1e308), Some(f64::INFINITY), Some(-5.0), Some(f64::NAN), None] {
-            assert!(matches!(SharedAnswer::read(bad, RULE), SharedAnswer::Invalid(_)), "{bad:?}");
+        assert_eq!(
+            SharedAnswer::read(Some(150.0), RULE),
+            SharedAnswer::Retry(150.0)
+        );
+        for bad in [
+            Some(1e308),
+            Some(f64::INFINITY),
+            Some(-5.0),
+            Some(f64::NAN),
+            Some(212.0),
+            None,
+        ] {
+            assert!(
+                matches!(SharedAnswer::read(bad, RULE), SharedAnswer::Invalid(_)),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -189,7 +189,7 @@ pub struct ClientConfig {
     pub timestamp_unit: TimestampUnit,
     /// Defaults for each call; `closeOrder(params, options)` may override them.
     pub policy: CallPolicy,
-    /// Sends per window per app_id, shared by every client in the process; `None` is off.
+    /// The spacing of one app_id's sends, shared by every client in the process; `None` is off.
     pub rate_limit: Option<Rule>,
     /// How a shared limiter (`rateLimiter`) is bounded, when there is one.
     pub shared_limiter: SharedLimiterPolicy,

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use super::js::{method, promise_resolve, to_js};
 use super::timers::{deferred, Race, Signal, Stop};
-use crate::core::limiter::{Line, Rule, SendLog, SharedAnswer};
+use crate::core::limiter::{Line, Rule, SharedAnswer, Spacing};
 use crate::core::Error;
 
 /// How long after a shared limiter failed this process paces by itself (or sends, or fails, as
@@ -20,7 +20,7 @@ pub const STORE_RETRY_MS: f64 = 1000.0;
 
 #[derive(Default)]
 struct App {
-    log: SendLog,
+    spacing: Spacing,
     line: Line,
     /// Resolves the wait of a ticket that is not first yet.
     wakers: Vec<(u64, Function)>,
@@ -79,12 +79,12 @@ impl Turn {
 
     /// A send now by the local rule, or the ms until one may be.
     pub fn try_send(&self, rule: Rule, now_ms: f64) -> Result<(), f64> {
-        with_app(&self.app_id, |a| a.log.try_send(rule, now_ms))
+        with_app(&self.app_id, |a| a.spacing.try_send(rule, now_ms))
     }
 
     /// A send the shared limiter granted, counted here too.
-    pub fn record(&self, rule: Rule, now_ms: f64) {
-        with_app(&self.app_id, |a| a.log.record(rule, now_ms));
+    pub fn record(&self, now_ms: f64) {
+        with_app(&self.app_id, |a| a.spacing.record(now_ms));
     }
 }
 
@@ -112,7 +112,7 @@ pub async fn wait(until: Promise, ms: f64, signal: Option<&Signal>) -> Result<()
     }
 }
 
-/// The user's `rateLimiter`: an object with `acquire(key, { limit, windowMs, signal })`.
+/// The user's `rateLimiter`: an object with `acquire(key, { intervalMs, signal })`.
 pub struct SharedLimiter {
     object: JsValue,
     acquire: Function,
@@ -133,10 +133,8 @@ pub enum SharedFailure {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct AcquireOptions {
-    /// At most this many sends...
-    limit: u32,
-    /// ...in any window of this many ms.
-    window_ms: f64,
+    /// Two sends of the key at least this many ms apart.
+    interval_ms: f64,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     signal: JsValue,
 }
@@ -157,10 +155,10 @@ impl SharedLimiter {
             // The earlier contract reserved slots ahead (`take` answered a wait): it no longer
             // fits, and one silently misread would break the limit.
             _ if method(value, "take").is_some() => refused(
-                "has take(), the contract of ttpay-wasm 0.1's limiters; it is now acquire(key, { limit, windowMs, signal }) resolving to 0 (send now) or the ms until asking again (see the README)",
+                "has take(), the contract of ttpay-wasm 0.1's limiters; it is now acquire(key, { intervalMs, signal }) resolving to 0 (send now) or the ms until asking again (see the README)",
             ),
             _ => refused(
-                "must be an object with an acquire(key, { limit, windowMs, signal }) method",
+                "must be an object with an acquire(key, { intervalMs, signal }) method",
             ),
         }
     }
@@ -189,12 +187,12 @@ impl SharedLimiter {
         signal: Option<&Signal>,
     ) -> Result<SharedAnswer, SharedFailure> {
         let options = to_js(&AcquireOptions {
-            limit: rule.limit,
-            window_ms: rule.window_ms,
+            interval_ms: rule.interval_ms,
             signal: signal.map_or(JsValue::UNDEFINED, Signal::js),
         });
-        let failed =
-            |why: &str, e: JsValue| SharedFailure::Failed(format!("{why}{}", describe(&e)), Some(e));
+        let failed = |why: &str, e: JsValue| {
+            SharedFailure::Failed(format!("{why}{}", describe(&e)), Some(e))
+        };
         let pending = self
             .acquire
             .call2(&self.object, &JsValue::from_str(key), &options)

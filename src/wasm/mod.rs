@@ -309,11 +309,17 @@ impl Inner {
                 match limiter::wait(first, left, signal).await {
                     Ok(()) => continue,
                     Err(Stop::Aborted) => {
-                        return Err(aborted(call, signal.map_or(JsValue::UNDEFINED, Signal::reason)))
+                        return Err(aborted(
+                            call,
+                            signal.map_or(JsValue::UNDEFINED, Signal::reason),
+                        ))
                     }
                     Err(Stop::Timeout) => {
                         let err = call.check_wait(now(), f64::INFINITY, shared).err();
-                        return Err(js_error(&err.unwrap_or_else(|| call.no_slot_in_time()), None));
+                        return Err(js_error(
+                            &err.unwrap_or_else(|| call.no_slot_in_time()),
+                            None,
+                        ));
                     }
                 }
             }
@@ -348,7 +354,7 @@ impl Inner {
                     .await;
                 match answer {
                     Ok(SharedAnswer::Granted) => {
-                        turn.record(rule, now());
+                        turn.record(now());
                         return Ok(None);
                     }
                     Ok(SharedAnswer::Retry(ms)) => {
@@ -369,7 +375,7 @@ impl Inner {
             };
             match policy.on_error {
                 FailurePolicy::Send => {
-                    turn.record(rule, now());
+                    turn.record(now());
                     return Ok(None);
                 }
                 FailurePolicy::Fail => {

@@ -31,24 +31,22 @@ function mostInWindow(times, windowMs) {
   return most;
 }
 
-test('the limiter lets 5 of one appId go at once, across clients, and the sixth only after the window', async (t) => {
+test('the limiter spaces the sends of one appId 210 ms apart, across clients: never six in a second', async (t) => {
   const { app, mock } = await appMock(t, 'limited-app', 12);
   const { times, hooks } = sendTimes();
   const a = new TTPayClient({ ...app, baseUrl: mock.url, hooks });
   const b = new TTPayClient({ ...app, baseUrl: mock.url, hooks });
   const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).closeOrder({ transactionId: `o-${i}` })));
   assert.ok(results.every((r) => r.code === 0));
-  // The default rule: 5 in any 1050 ms (TTPay's second and a 50 ms margin). The hook runs a
-  // little after each grant, so its times keep TTPay's 1000 ms with most of the margin to spare.
+  // The default rule: (1000 ms + a 50 ms margin) / 5. The hook runs a little after each grant.
   const shown = times.map(Math.round).join(' ');
   assert.equal(mostInWindow(times, 1000), 5, shown);
   const sorted = [...times].sort((x, y) => x - y);
-  assert.ok(sorted[4] - sorted[0] < 300, `the first five go at once: ${shown}`);
-  assert.ok(sorted[5] - sorted[0] >= 1030, `the sixth after the window: ${shown}`);
+  for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i] - sorted[i - 1] >= 205, `spaced: ${shown}`);
   assert.equal(mock.orders().filter((o) => o.state === 'CLOSED').length, 12);
 });
 
-test('50 callers aborted by one signal leave no debt: the next call waits for the window, not for them', async (t) => {
+test('50 callers aborted by one signal leave no debt: the next call waits one interval at most, not for them', async (t) => {
   const { app, mock } = await appMock(t, 'abort-debt-app', 60);
   const client = new TTPayClient({ ...app, baseUrl: mock.url });
   await Promise.all(Array.from({ length: 5 }, (_, i) => client.closeOrder({ transactionId: `o-${i}` })));
@@ -58,8 +56,8 @@ test('50 callers aborted by one signal leave no debt: the next call waits for th
   for (const p of queued) assertTTPayError(await rejection(p), 'aborted', { attempts: 0 });
   const started = performance.now();
   assert.equal((await client.closeOrder({ transactionId: 'o-59' })).code, 0);
-  // At most the rest of the window the first five opened (1050 ms); the old pacer made it 10 s.
-  assert.ok(performance.now() - started < 1_300, `waited ${Math.round(performance.now() - started)} ms`);
+  // At most one interval (210 ms) after the last send; the old pacer made it 10 s.
+  assert.ok(performance.now() - started < 500, `waited ${Math.round(performance.now() - started)} ms`);
   assert.equal(mock.stats().apiRequests, 6);
 });
 
@@ -173,22 +171,22 @@ test('rateLimiter.acquire gets the appId, the rule and the signal', async (t) =>
   await client.closeOrder({ transactionId: 'o-0' });
   await client.closeOrder({ transactionId: 'o-1' }, { deadlineMs: 5_000, signal: controller.signal });
   assert.equal(seen.length, 2);
-  assert.deepEqual(seen[0], { key: app.appId, limit: 3, windowMs: 1050, signal: undefined });
+  assert.deepEqual(seen[0], { key: app.appId, intervalMs: 350, signal: undefined });
   assert.equal(seen[1].signal, controller.signal);
   assert.equal(mock.stats().apiRequests, 2);
 });
 
 test('a shared limiter answering a wait is asked again after it; a wait past the deadline ends the call', async (t) => {
   const { app, mock } = await appMock(t, 'shared-wait-app');
-  const answers = [300, 0];
+  const answers = [150, 0];
   let asked = 0;
   const rateLimiter = { acquire: async () => (asked++, answers.shift() ?? 0) };
   const client = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter, deadlineMs: 2_000 });
   const started = performance.now();
   assert.equal((await client.closeOrder({ transactionId: 'o-0' })).code, 0);
-  assert.ok(performance.now() - started >= 290, 'waited before asking again');
+  assert.ok(performance.now() - started >= 145, 'waited before asking again');
   assert.equal(asked, 2);
-  const slow = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter: { acquire: async () => 900 }, deadlineMs: 500 });
+  const slow = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter: { acquire: async () => 200 }, deadlineMs: 100 });
   const err = await rejection(slow.closeOrder({ transactionId: 'o-1' }));
   assertTTPayError(err, 'timeout', { attempts: 0 });
   assert.match(err.message, /shared rate limit/);
@@ -218,7 +216,7 @@ test('a shared limiter that throws, rejects, answers nonsense or is slow meets o
     assertTTPayError(err, 'network', { attempts: 0, retryable: true });
     assert.match(err.message, /^rateLimiter failed, so nothing was sent: /, name);
     if (name === 'slow') assert.match(err.message, /rateLimiterTimeoutMs \(100 ms\)/);
-    if (name === 'huge') assert.match(err.message, /longer than the rate's window/);
+    if (name === 'huge') assert.match(err.message, /longer than the rate's interval/);
     assert.equal(mock.stats().apiRequests, before, `${name}: nothing sent`);
   }
 });
@@ -261,11 +259,11 @@ test('rateLimiter options are checked like every other option', () => {
 
 test("the Redis adapter takes exactly the script's reply; nil, arrays, strings, negatives, past the window fail", async () => {
   const { redisRateLimiter } = await import('ttpay-wasm/redis');
-  const options = { limit: 5, windowMs: 1050 };
-  for (const reply of [0, 1, 1050]) {
+  const options = { intervalMs: 210 };
+  for (const reply of [0, 1, 210]) {
     assert.equal(await redisRateLimiter(async () => reply).acquire('app', options), reply);
   }
-  for (const reply of [null, undefined, [], [[]], '0', '5', -5, 1.5, 1051, 9223372036854775807, NaN, {}]) {
+  for (const reply of [null, undefined, [], [[]], '0', '5', -5, 1.5, 211, 9223372036854775807, NaN, {}]) {
     await assert.rejects(redisRateLimiter(async () => reply).acquire('app', options), TypeError, JSON.stringify(reply));
   }
 });

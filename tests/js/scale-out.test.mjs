@@ -24,8 +24,9 @@ import { DEMO_APP } from 'ttpay-wasm/mock';
 import { redisRateLimiter } from 'ttpay-wasm/redis';
 import { RATE, callerConfigs, fmt, measure, mostInWindow, recordingMock, runCallers, seededOrders, startRedis, stopAll } from './fixtures/scale-out.mjs';
 
-/** The default rule: RATE sends in any 1000 ms plus the 50 ms margin. */
-const WINDOW_MS = 1050;
+/** The default rule: two sends at least (1000 + 50) / RATE ms apart, so never six in 1050 ms. */
+const INTERVAL_MS = 210;
+const WINDOW_MS = RATE * INTERVAL_MS;
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -47,9 +48,16 @@ function assertEndedByItself(r, deadlineMs) {
   assert.ok(r.summary.maxCallMs <= deadlineMs + 100, `${r.name}: slowest call ${r.summary.maxCallMs} ms`);
 }
 
-/** TTPay's budget at the upstream, with one of tolerance for a loaded machine's scheduling. */
+/**
+ * TTPay's budget at the upstream, with tolerance for this loaded 2-core machine's scheduling
+ * between a grant and its arrival at the mock (which runs in the test's own process): one more
+ * once running, two counting the first second, where processes start up (a first connection,
+ * cold code) and the first sends arrive late beside the next ones. The decisions themselves are
+ * asserted exactly (assertDecisions); the figures without tolerance are in docs/PERFORMANCE.md.
+ */
 function assertWithinBudget(m, what) {
-  assert.ok(m.maxInWindow <= RATE + 1, `${what}: ${m.maxInWindow} in a 1000 ms window`);
+  assert.ok(m.steadyMaxInWindow <= RATE + 1, `${what}: ${m.steadyMaxInWindow} in a 1000 ms window after the first second`);
+  assert.ok(m.maxInWindow <= RATE + 2, `${what}: ${m.maxInWindow} in a 1000 ms window`);
 }
 
 /** The grants Redis logged for the demo app (caller.mjs's logGrants), on Redis's clock. */
@@ -62,11 +70,13 @@ async function loggedGrants(url, appId = DEMO_APP.appId) {
   }
 }
 
-/** What the limiter decided: never more than RATE grants in one window of the rule. */
+/** What the limiter decided: grants at least an interval apart, so never six in 1050 ms. */
 function assertDecisions(grants, what) {
   assert.ok(grants.length > 0, `${what}: no grants logged`);
-  const most = mostInWindow(grants, WINDOW_MS);
-  assert.ok(most <= RATE, `${what}: ${most} grants in one ${WINDOW_MS} ms window`);
+  const sorted = [...grants].sort((a, b) => a - b);
+  const closest = Math.min(...sorted.slice(1).map((g, i) => g - sorted[i]));
+  assert.ok(closest >= INTERVAL_MS, `${what}: two grants ${closest} ms apart`);
+  assert.ok(mostInWindow(grants, WINDOW_MS) <= RATE, `${what}: six grants in ${WINDOW_MS} ms`);
 }
 
 let redis; // the redis-server of tests 1 and 4c
@@ -76,7 +86,10 @@ before(async () => {
 });
 
 test('Redis: 4 processes × 10 callers (2 on ioredis, 2 on node-redis) keep to 5/s together', async () => {
-  const [processes, loops, runMs, deadlineMs] = [4, 10, 8_000, 10_000];
+  // deadlineMs well above the deepest line 40 callers make (40 × 210 ms = 8.4 s): between
+  // processes the order is the luck of who asks first when a send frees up, so a caller's wait
+  // varies around its place in line, and this test measures the limit, not that spread.
+  const [processes, loops, runMs, deadlineMs] = [4, 10, 8_000, 20_000];
   const { mock, arrivals } = await recordingMock({ orders: seededOrders('redis', processes, loops) });
   const configs = callerConfigs({
     processes, loops, runMs, deadlineMs, mock, tag: 'redis', redisUrl: redis.url,
@@ -249,7 +262,7 @@ export default {
     const q = new URL(request.url).searchParams;
     const stub = env.LIMITER.get(env.LIMITER.idFromName('app'));
     try {
-      return Response.json({ answer: await stub.acquire(JSON.parse(q.get('limit')), JSON.parse(q.get('window'))) });
+      return Response.json({ answer: await stub.acquire(JSON.parse(q.get('interval'))) });
     } catch (e) {
       return Response.json({ error: String(e.message ?? e) });
     }
@@ -264,17 +277,15 @@ export default {
     durableObjects: { LIMITER: { className: 'TTPayRateLimiter', useSQLite: true } },
   });
   cleanups.push(() => mf.dispose());
-  const ask = async (limit, window) =>
-    (await mf.dispatchFetch(`http://do.test/?limit=${encodeURIComponent(JSON.stringify(limit))}&window=${encodeURIComponent(JSON.stringify(window))}`)).json();
-  for (const [limit, window] of [[0, 1000], [-1, 1000], [1.5, 1000], [1e9, 1000], [null, 1000], ['5', 1000], [5, 0], [5, -1], [5, null], [5, 1e12], [5, '1000']]) {
-    const out = await ask(limit, window);
-    assert.match(out.error ?? '', /TTPayRateLimiter: (limit|windowMs) must be/, `${limit}, ${window}: ${JSON.stringify(out)}`);
+  const ask = async (interval) => (await mf.dispatchFetch(`http://do.test/?interval=${encodeURIComponent(JSON.stringify(interval))}`)).json();
+  for (const interval of [0, -1, 0.5, 1e9, 1e308, null, '210', [], {}]) {
+    const out = await ask(interval);
+    assert.match(out.error ?? '', /TTPayRateLimiter: intervalMs must be/, `${JSON.stringify(interval)}: ${JSON.stringify(out)}`);
   }
-  // None of that touched the stored state: five sends now, then a wait of at most the window.
-  const answers = [];
-  for (let i = 0; i < 6; i++) answers.push((await ask(5, 1050)).answer);
-  assert.deepEqual(answers.slice(0, 5), [0, 0, 0, 0, 0]);
-  assert.ok(answers[5] > 0 && answers[5] <= 1050, String(answers[5]));
+  // None of that touched the stored state: a send now, then a wait of at most the interval.
+  assert.equal((await ask(210)).answer, 0);
+  const wait = (await ask(210)).answer;
+  assert.ok(wait > 0 && wait <= 210, String(wait));
 });
 
 // ---- When the store fails ----
@@ -282,7 +293,7 @@ export default {
 for (const policy of ['local', 'send', 'fail']) {
   test(`Redis killed mid-run and back 4 s later, '${policy}': a blip, and within a second of its return the limit holds`, async () => {
     const store = await startRedis();
-    const [processes, loops, runMs, deadlineMs, killAtMs, downMs] = [2, 5, 9_000, 3_000, 2_000, 4_000];
+    const [processes, loops, runMs, deadlineMs, killAtMs, downMs] = [2, 5, 9_000, 6_000, 2_000, 4_000];
     const { mock, arrivals } = await recordingMock({ orders: seededOrders(`restart-${policy}`, processes, loops) });
     // Stock client settings: the SDK bounds each acquire() by rateLimiterTimeoutMs, whatever the
     // client does with a command while its server is gone (ioredis retries it, node-redis queues it).
@@ -420,12 +431,12 @@ test('an abort while waiting for the shared limiter ends the call at once, nothi
   });
   const io = new Redis(redis.url);
   cleanups.push(() => io.disconnect());
-  // The app's window full: five sends just now, on Redis's clock.
+  // A rate of one send a minute, and a send just now on Redis's clock: the wait is a minute long.
   const key = `ttpay:rate:${appId}`;
   const [seconds, micros] = await io.time();
   const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  await io.zadd(key, ...[0, 1, 2, 3, 4].flatMap((i) => [now, `earlier-${i}`]));
-  const client = new TTPayClient({ ...DEMO_APP, appId, baseUrl: mock.url, rateLimiter: redisRateLimiter(io) });
+  await io.set(key, String(now), 'PX', 60_000);
+  const client = new TTPayClient({ ...DEMO_APP, appId, baseUrl: mock.url, rateLimiter: redisRateLimiter(io), rateLimitPerSecond: 0.1, rateLimitMarginMs: 0 });
   const controller = new AbortController();
   const began = performance.now();
   const pending = client.closeOrder({ transactionId: 'abort-order' }, { signal: controller.signal });
@@ -435,14 +446,14 @@ test('an abort while waiting for the shared limiter ends the call at once, nothi
     (e) => e,
   );
   const took = performance.now() - began;
-  console.log(`abort 50 ms into a ~${WINDOW_MS} ms shared-limiter wait: rejected after ${Math.round(took)} ms`);
+  console.log(`abort 50 ms into a 10 s shared-limiter wait: rejected after ${Math.round(took)} ms`);
   assert.ok(err instanceof TTPayError, String(err));
   assert.equal(err.kind, 'aborted');
   assert.equal(err.attempts, 0);
   assert.ok(took < 250, `rejected after ${took} ms`);
   assert.equal(arrivals.length, 0, 'nothing was sent');
   assert.equal(mock.order('abort-order').state, 'NOTPAY');
-  // Nothing was recorded for it: the window holds the five sends it found.
-  assert.equal(await io.zcard(key), 5);
+  // Nothing was recorded for it: the key holds the send it found.
+  assert.equal(Number(await io.get(key)), now);
   client.free();
 });
