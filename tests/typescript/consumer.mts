@@ -21,11 +21,13 @@ declare const namespace: RateLimiterNamespace;
 const limiters: RateLimiter[] = [
   redisRateLimiter(async (script: string, keys: string[], args: string[]) => (script + keys[0] + args[0]).length),
   durableObjectRateLimiter(namespace),
-  { take: (_key, { maxWaitMs }) => (maxWaitMs > 100 ? 0 : false) },
+  { acquire: (_key, { intervalMs, signal }) => (signal?.aborted || intervalMs > 100 ? 0 : intervalMs) },
 ];
 for (const rateLimiter of limiters) new TTPayClient({ ...DEMO_APP, rateLimiter, rateLimiterTimeoutMs: 500, onRateLimiterError: 'fail' });
-// @ts-expect-error take must answer a number or false
-new TTPayClient({ ...DEMO_APP, rateLimiter: { take: () => 'soon' } });
+// @ts-expect-error acquire must answer a number of ms
+new TTPayClient({ ...DEMO_APP, rateLimiter: { acquire: () => 'soon' } });
+// @ts-expect-error the earlier contract's take() is not a RateLimiter
+new TTPayClient({ ...DEMO_APP, rateLimiter: { take: () => 0 } });
 // @ts-expect-error onRateLimiterError is 'local' | 'send' | 'fail'
 new TTPayClient({ ...DEMO_APP, onRateLimiterError: 'retry' });
 void [limiters, RATE_LIMIT_SCRIPT.length];
