@@ -52,47 +52,47 @@ export interface TTPayClientOptions {
   appId: string;
   /** APP_SECRET: exactly 32 bytes of UTF-8. Keep it on a server. */
   appSecret: string;
-  /** Merchant id. */
-  mchId: string;
+  /** Merchant id: a string, or the whole number env-driven config makes of its digits (sent as its digits). */
+  mchId: string | number;
   /** Default `https://api.ttpay.io`. Plain http only for exactly localhost, 127.0.0.0/8 and [::1]; no `.`/`..` path segments. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Per-attempt limit covering the whole reply including its body. Default 10000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Default `ttpay-wasm/<version>`. */
-  userAgent?: string;
+  userAgent?: string | undefined;
   /** Unit of the signed timestamp: `'ms'` (default, 13 digits) or `'s'` (10 digits). */
-  timestampUnit?: 'ms' | 's';
-  fetch?: FetchLike;
+  timestampUnit?: 'ms' | 's' | undefined;
+  fetch?: FetchLike | undefined;
   /** Retries of transient failures (network, timeout, 5xx, 429, codes 11000/11001/20004, 104 once). Default 2, at most 10. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** Bounds the whole call: attempts, backoff and rate-limit waits. Default: none. */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /**
    * Sends per second per appId, from 0.1 to 1000. Default 5 (TTPay's); `null` turns limiting off.
    * Enforced as two sends at least `(1000 + rateLimitMarginMs) / rate` ms apart (210 ms by
    * default). Without `rateLimiter`, for every client of this process (or isolate).
    */
-  rateLimitPerSecond?: number | null;
+  rateLimitPerSecond?: number | null | undefined;
   /** Added to each second of the rate, for the jitter between a grant and its arrival at TTPay, 0 to 1000. Default 50. */
-  rateLimitMarginMs?: number;
+  rateLimitMarginMs?: number | undefined;
   /** A shared limiter (`ttpay-wasm/redis`, `ttpay-wasm/durable-object`, or your own), so every process keeps to one rate together. */
-  rateLimiter?: RateLimiter;
+  rateLimiter?: RateLimiter | undefined;
   /** How long `rateLimiter.acquire` may take before `onRateLimiterError` applies. Default 1000. */
-  rateLimiterTimeoutMs?: number;
+  rateLimiterTimeoutMs?: number | undefined;
   /**
    * When `rateLimiter` throws, rejects, times out or answers nonsense: `'local'` (default) paces
    * with the embedded limiter instead, `'send'` sends at once, `'fail'` ends the call with a
    * retryable `'network'` error (nothing sent).
    */
-  onRateLimiterError?: 'local' | 'send' | 'fail';
+  onRateLimiterError?: 'local' | 'send' | 'fail' | undefined;
   /**
    * `'auto'` (default): verify replies that carry the TTPay-* signature headers (one or two of the
    * three is a `'signature'` error); `'require'`: also refuse unsigned 2xx replies; `'off'`.
    */
-  verifyResponses?: VerifyResponses;
+  verifyResponses?: VerifyResponses | undefined;
   /** Replies larger than this are refused without being buffered. Default 1048576. */
-  maxResponseBytes?: number;
-  hooks?: TTPayHooks;
+  maxResponseBytes?: number | undefined;
+  hooks?: TTPayHooks | undefined;
 }
 
 export type VerifyResponses = 'auto' | 'require' | 'off';
@@ -156,16 +156,16 @@ export interface RetryEvent {
  * that rejects, is ignored. The call does not wait for a returned promise.
  */
 export interface TTPayHooks {
-  onRequest?: (event: RequestEvent) => void | Promise<unknown>;
-  onResponse?: (event: ResponseEvent) => void | Promise<unknown>;
-  onRetry?: (event: RetryEvent) => void | Promise<unknown>;
+  onRequest?: ((event: RequestEvent) => void | Promise<unknown>) | undefined;
+  onResponse?: ((event: ResponseEvent) => void | Promise<unknown>) | undefined;
+  onRetry?: ((event: RetryEvent) => void | Promise<unknown>) | undefined;
 }
 
 export interface CloseOrderParams {
-  /** The order to close. Optional in TTPay's docs, though it is the only order identifier. */
-  transactionId?: string;
+  /** The order to close: required (TTPay's docs mark it optional, but close has no other order identifier). */
+  transactionId: string;
   /** Overrides the client's `mchId` for this call. */
-  mchId?: string;
+  mchId?: string | number | undefined;
 }
 
 export interface CallOptions {
@@ -173,10 +173,10 @@ export interface CallOptions {
    * Aborting it rejects the call with kind `'aborted'`, also during a backoff or rate-limit wait.
    * One signal may serve any number of concurrent calls: the client adds one listener to it.
    */
-  signal?: TTPayAbortSignal;
-  timeoutMs?: number;
-  deadlineMs?: number;
-  maxRetries?: number;
+  signal?: TTPayAbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  deadlineMs?: number | undefined;
+  maxRetries?: number | undefined;
 }
 
 export interface CloseOrderResult {
@@ -193,7 +193,7 @@ export interface CloseOrderResult {
 export class TTPayClient {
   /** Throws one `TTPayError` of kind `'invalid_argument'` naming every bad option, each as `field: rule`. */
   constructor(options: TTPayClientOptions);
-  closeOrder(params?: CloseOrderParams, options?: CallOptions): Promise<CloseOrderResult>;
+  closeOrder(params: CloseOrderParams, options?: CallOptions): Promise<CloseOrderResult>;
   /** Identifiers only; never the secret. */
   toJSON(): { appId: string; mchId: string; baseUrl: string };
   /**
@@ -204,8 +204,8 @@ export class TTPayClient {
 }
 
 export type OneShotCloseOrderOptions = TTPayClientOptions & {
-  transactionId?: string;
-  signal?: TTPayAbortSignal;
+  transactionId: string;
+  signal?: TTPayAbortSignal | undefined;
 };
 
 /** Builds a client, closes one order, and lets the client go: for scripts. */

@@ -128,7 +128,7 @@ fn seconds_unit_signs_a_ten_digit_timestamp() {
     }
     .validate()
     .unwrap();
-    let call = Call::close_order(&c, &Input::Missing, &Input::Missing).unwrap();
+    let call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
     assert!(call.sign(&c, 1_767_225_600_999.0, &[0; 16]).headers()[0]
         .1
         .contains("timestamp=1767225600,"));
@@ -155,7 +155,7 @@ fn base_url_with_a_prefix_is_part_of_the_signed_path() {
     }
     .validate()
     .unwrap();
-    let call = Call::close_order(&c, &Input::Missing, &Input::Missing).unwrap();
+    let call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
     assert_eq!(
         call.url,
         "https://proxy.example:8443/ttpay/v1/transaction/close"
@@ -325,7 +325,7 @@ fn same_data_ignores_member_order_and_number_spelling_but_not_values() {
 /// One attempt that ends without a reply, with retries off.
 fn interrupted(why: Interrupted) -> Error {
     let c = config();
-    let mut call = Call::close_order(&c, &Input::Missing, &Input::Missing).unwrap();
+    let mut call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
     call.policy.max_retries = 0;
     call.begin_attempt(0.0).unwrap();
     match call.handle_interrupted(&c, 1.0, 0.5, why) {
@@ -414,12 +414,15 @@ fn app_id_and_mch_id_must_be_non_empty_strings_safe_for_a_header() {
     for (value, why) in [
         (Input::Missing, "is required"),
         (Input::Str(String::new()), "must not be empty"),
-        (Input::Num(5.0), "must be a string (got number)"),
         (Input::Other("null"), "must be a string (got null)"),
         (Input::Str("a\r\nX-Evil: 1".into()), "control characters"),
         (Input::Str(long), "at most 128 characters"),
         (Input::Str("a b".into()), "printable ASCII"),
-        (Input::Str("a,mch_id=9".into()), "without spaces or commas"),
+        (
+            Input::Str("a,mch_id=9".into()),
+            "without spaces, commas or `=`",
+        ),
+        (Input::Str("a=b".into()), "without spaces, commas or `=`"),
         (Input::Str("é".into()), "printable ASCII"),
     ] {
         let e = refused(RawClientOptions {
@@ -442,12 +445,48 @@ fn app_id_and_mch_id_must_be_non_empty_strings_safe_for_a_header() {
         );
     }
     assert!(options::header_id("appId", &Input::Str("a".repeat(128))).is_ok());
+    // appId is text; mchId also takes the number env-driven config makes of its digits.
+    assert!(refused(RawClientOptions {
+        app_id: Input::Num(5.0),
+        ..raw()
+    })
+    .message
+    .contains("must be a string (got number)"));
+    for (n, digits) in [
+        (0.0, "0"),
+        (100001.0, "100001"),
+        (9_007_199_254_740_991.0, "9007199254740991"),
+    ] {
+        let c = RawClientOptions {
+            mch_id: Input::Num(n),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(c.mch_id, digits);
+    }
+    for bad in [-1.0, 1.5, 9_007_199_254_740_992.0, f64::NAN, f64::INFINITY] {
+        let e = refused(RawClientOptions {
+            mch_id: Input::Num(bad),
+            ..raw()
+        });
+        assert!(
+            e.message
+                .starts_with("mchId: must be a string, or a whole number"),
+            "{bad}: {}",
+            e.message
+        );
+    }
 }
 
 #[test]
-fn transaction_id_when_present_must_be_a_clean_non_empty_string() {
+fn transaction_id_is_required_and_must_be_a_clean_non_empty_string() {
     let c = config();
     for (value, why) in [
+        (
+            Input::Missing,
+            "is required (close has no other order identifier",
+        ),
         (Input::Str(String::new()), "must not be empty"),
         (Input::Str("x\u{0}".into()), "control characters"),
         (Input::Str("é".repeat(129)), "at most 128 characters"),

@@ -257,7 +257,7 @@ fn the_deadline_cuts_attempts_short_and_refuses_waits_it_cannot_cover() {
         }
         other => panic!("{other:?}"),
     }
-    let mut waiting = Call::close_order(&c, &Input::Missing, &Input::Missing).unwrap();
+    let mut waiting = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
     assert!(waiting.check_wait(0.0, 500.0, false).is_ok());
     assert_eq!(
         waiting.check_wait(0.0, 1_500.0, true).unwrap_err().kind,

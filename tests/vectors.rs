@@ -88,11 +88,16 @@ fn every_request_vector_comes_out_of_the_whole_call_pipeline() {
         .validate()
         .unwrap();
         let sent: J = serde_json::from_str(s(&v, "body")).unwrap();
-        let tx = match sent["transaction_id"].as_str() {
-            Some(t) => Input::Str(t.into()),
-            None => Input::Missing,
+        let Some(tx) = sent["transaction_id"].as_str() else {
+            // The client refuses a close without an order id before signing anything.
+            let refused = Call::close_order(&config, &Input::Missing, &Input::Missing).unwrap_err();
+            assert!(
+                refused.message.starts_with("transactionId: is required"),
+                "{name}"
+            );
+            continue;
         };
-        let call = Call::close_order(&config, &tx, &Input::Missing).unwrap();
+        let call = Call::close_order(&config, &Input::Str(tx.into()), &Input::Missing).unwrap();
         assert_eq!(call.path, s(&v, "path"), "{name}");
         assert_eq!(
             call.url,

@@ -114,6 +114,12 @@ export interface MockServer {
    * a browser sends it from another origin). Throws a TypeError or RangeError naming the field.
    */
   injectFault(fault: Fault): void;
+  /** Adds or replaces an order; also `POST /_mock/orders` with the same JSON. Throws for a bad one. */
+  setOrder(order: Omit<MockOrder, 'state'> & { state?: OrderState }): void;
+  /** Back to the seeded orders, no pending faults, counters and request log at zero (between tests); also `POST /_mock/reset`. */
+  reset(): void;
+  /** How many responses a `stall-*` fault holds open now (each is let go when its client goes away). */
+  stalledCount(): number;
   close(): Promise<void>;
 }
 

@@ -124,6 +124,30 @@ export async function startMockServer(options = {}) {
   const stalled = new Set();
   const pendingFaults = []; // { mode, times, transactionId? }, first match wins
 
+  /** Holds `res` unanswered until the mock closes, or its client goes away (then it is let go). */
+  function stall(res) {
+    stalled.add(res);
+    res.once('close', () => stalled.delete(res));
+  }
+
+  const ORDER_STATES = ['NOTPAY', 'SUCCESS', 'CLOSED'];
+  /** Adds an order, or replaces the one with its transactionId (tests seeding their own). */
+  function setOrder(order) {
+    if (order === null || typeof order !== 'object') throw new TypeError('setOrder: pass { transactionId, state }');
+    const { transactionId, state: orderState = 'NOTPAY' } = order;
+    if (typeof transactionId !== 'string' || transactionId.length === 0) throw new TypeError('setOrder: transactionId must be a non-empty string');
+    if (!ORDER_STATES.includes(orderState)) throw new RangeError(`setOrder: state must be one of ${ORDER_STATES.join(', ')}`);
+    state.set(transactionId, { ...order, state: orderState, closedCount: 0 });
+  }
+  /** Back to the orders it started with, no pending faults, counters and request log at zero. */
+  function reset() {
+    state.clear();
+    for (const o of orders) state.set(o.transactionId, { ...o, closedCount: 0 });
+    pendingFaults.length = 0;
+    Object.assign(stats, { requests: 0, apiRequests: 0, faults: 0 });
+    log.length = 0;
+  }
+
   function injectFault(fault = {}) {
     const err = faultError(fault);
     if (err) throw err;
@@ -153,12 +177,12 @@ export async function startMockServer(options = {}) {
         req.socket.destroy();
         return true;
       case 'stall-headers':
-        stalled.add(res);
+        stall(res);
         return true;
       case 'stall-body':
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
         res.write('{"code":0,"msg":"succ');
-        stalled.add(res);
+        stall(res);
         return true;
       case 'html-502':
         raw(502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
@@ -331,10 +355,16 @@ export async function startMockServer(options = {}) {
     return json(404, { error: 'not found' });
   }
 
-  /** POST /_mock/faults {"mode":"html-502","times":1,"transactionId":"order-1001"} (times -1: always). */
-  function handleFaultControl(res, raw) {
+  /**
+   * POST /_mock/faults {"mode":"html-502","times":1,"transactionId":"order-1001"} (times -1: always),
+   * POST /_mock/orders {"transactionId":"t-1","state":"NOTPAY"}, POST /_mock/reset: 204, or 400
+   * with {"error": …}.
+   */
+  function handleWriteControl(res, pathname, raw) {
     try {
-      injectFault(JSON.parse(raw.toString('utf8')));
+      if (pathname === '/_mock/reset') reset();
+      else if (pathname === '/_mock/orders') setOrder(JSON.parse(raw.toString('utf8')));
+      else injectFault(JSON.parse(raw.toString('utf8')));
       res.writeHead(204);
       res.end();
     } catch (err) {
@@ -396,9 +426,9 @@ export async function startMockServer(options = {}) {
     if (log.length > 100) log.shift();
     onRequest?.(entry);
     if (url.pathname.startsWith('/_mock/') && req.method === 'GET') return handleControl(req, res, url);
-    if (url.pathname === '/_mock/faults' && req.method === 'POST') {
+    if (['/_mock/faults', '/_mock/orders', '/_mock/reset'].includes(url.pathname) && req.method === 'POST') {
       if (crossOriginWrite(req)) return refuse(res, 403, 'cross-origin write refused');
-      return handleFaultControl(res, raw);
+      return handleWriteControl(res, url.pathname, raw);
     }
     if (url.pathname === CLOSE_PATH) {
       if (req.method !== 'POST') return reply(res, 405, { code: 100, msg: 'method not allowed' });
@@ -471,6 +501,12 @@ export async function startMockServer(options = {}) {
     requests: () => log.slice(),
     /** Makes the mock misbehave: see FAULT_MODES. */
     injectFault,
+    /** Adds or replaces an order: `{ transactionId, state: 'NOTPAY' | 'SUCCESS' | 'CLOSED' }`. */
+    setOrder,
+    /** Back to the seeded orders, no pending faults, counters and request log at zero. */
+    reset,
+    /** How many responses a stall fault holds open now. */
+    stalledCount: () => stalled.size,
     close,
   };
 }

@@ -23,7 +23,7 @@ pub struct Call {
     pub body: String,
     pub mch_id: String,
     /// What the request asked about, so a signed reply about another order is refused.
-    pub transaction_id: Option<String>,
+    pub transaction_id: String,
     pub policy: CallPolicy,
     started_ms: Option<f64>,
     attempts: u32,
@@ -86,7 +86,7 @@ pub enum Next {
 }
 
 impl Call {
-    /// `closeOrder({ transactionId?, mchId? })`: `mchId` overrides the client's for this call.
+    /// `closeOrder({ transactionId, mchId? })`: `mchId` overrides the client's for this call.
     pub fn close_order(
         config: &ClientConfig,
         transaction_id: &Input,
@@ -95,13 +95,13 @@ impl Call {
         let transaction_id = options::transaction_id(transaction_id)?;
         let mch_id = match mch_id {
             Input::Missing => config.mch_id.clone(),
-            other => options::header_id("mchId", other)?,
+            other => options::mch_id(other)?,
         };
         let (url, path) = config.base_url.endpoint(CLOSE_ORDER_PATH);
         let body = CloseOrderBody {
             app_id: &config.app_id,
             mch_id: &mch_id,
-            transaction_id: transaction_id.as_deref(),
+            transaction_id: Some(&transaction_id),
         }
         .to_json();
         Ok(Call {
@@ -278,7 +278,7 @@ impl Call {
             Err(_) => (std::str::from_utf8(r.body).ok(), None),
         };
         let expected = Expected {
-            transaction_id: self.transaction_id.as_deref(),
+            transaction_id: Some(&self.transaction_id),
         };
         let verified = verify::check(
             config.verify,

@@ -302,7 +302,7 @@ impl RawClientOptions {
         let mut bad = Refusals::default();
         let app_id = bad.keep(header_id("appId", &self.app_id));
         let secret = bad.keep(app_secret(&self.app_secret));
-        let mch_id = bad.keep(header_id("mchId", &self.mch_id));
+        let mch_id = bad.keep(mch_id(&self.mch_id));
         let base_url = bad.keep(base_url(&self.base_url));
         let timeout_ms = bad.keep(millis("timeoutMs", &self.timeout_ms));
         let user_agent = bad.keep(user_agent(&self.user_agent));
@@ -512,30 +512,56 @@ fn bounded(field: &str, s: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// An id that travels inside the `Authorization` header: besides the length and control-character
-/// rules, a space or comma would split the header's fields, and fetch refuses non-ASCII headers.
+/// An id that travels inside the `Authorization` header's `key=value,…` list: besides the length
+/// and control-character rules, a space, comma or `=` would split or shift its fields, and fetch
+/// refuses non-ASCII headers.
 pub fn header_id(field: &str, input: &Input) -> Result<String, Error> {
     let s = required_string(field, input)?;
     bounded(field, s)?;
-    if !s.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b',' && b != b'=')
+    {
         return Err(Error::invalid(
             field,
-            "must be printable ASCII without spaces or commas (it travels in the Authorization header)",
+            "must be printable ASCII without spaces, commas or `=` (it travels in the Authorization header)",
         ));
     }
     Ok(s.to_string())
 }
 
-/// An order id: it travels only in the JSON body, so any text without control characters will do.
-pub fn transaction_id(input: &Input) -> Result<Option<String>, Error> {
-    match input {
-        Input::Missing => Ok(None),
-        other => {
-            let s = required_string("transactionId", other)?;
-            bounded("transactionId", s)?;
-            Ok(Some(s.to_string()))
+/// The largest integer a JavaScript number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// `mchId`: merchant numbers are all digits, and config from the environment (Nuxt's runtime
+/// config, Vite's `define`, JSON files) often turns them into numbers. A non-negative safe integer
+/// is taken as its decimal digits; anything else follows [`header_id`].
+pub fn mch_id(input: &Input) -> Result<String, Error> {
+    match *input {
+        Input::Num(n) if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => {
+            Ok(format!("{}", n as u64))
         }
+        Input::Num(_) => Err(Error::invalid(
+            "mchId",
+            "must be a string, or a whole number from 0 to 2^53 - 1",
+        )),
+        ref other => header_id("mchId", other),
     }
+}
+
+/// An order id: it travels only in the JSON body, so any text without control characters will do.
+/// Required: close has no other order identifier, so a close without one can only fail (TTPay
+/// answers 11003) after costing a request and a rate-limit slot.
+pub fn transaction_id(input: &Input) -> Result<String, Error> {
+    if matches!(input, Input::Missing) {
+        return Err(Error::invalid(
+            "transactionId",
+            "is required (close has no other order identifier; TTPay would answer 11003)",
+        ));
+    }
+    let s = required_string("transactionId", input)?;
+    bounded("transactionId", s)?;
+    Ok(s.to_string())
 }
 
 /// Refuses option names outside `allowed`, suggesting the closest known name for a typo.

@@ -11,6 +11,8 @@ use serde_json::Value;
 pub struct CloseOrderBody<'a> {
     pub app_id: &'a str,
     pub mch_id: &'a str,
+    /// Always present in a close the client sends; optional here so that any documented body
+    /// (vectors.json signs one without it) can be built and signed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<&'a str>,
 }

@@ -370,9 +370,12 @@ test('a polluted Object.prototype changes neither where the request goes nor wha
     assert.equal(sent.mch_id, DEMO_APP.mchId);
     // No own baseUrl: the default, not the prototype's.
     const seen = cannedFetch(() => new Response('{"code":0,"msg":"ok"}'));
-    await new TTPayClient({ ...DEMO_APP, fetch: seen, rateLimitPerSecond: null }).closeOrder({});
+    await new TTPayClient({ ...DEMO_APP, fetch: seen, rateLimitPerSecond: null }).closeOrder({ transactionId: 'own' });
     assert.equal(seen.calls[0].url, 'https://api.ttpay.io/v1/transaction/close');
-    assert.equal(JSON.parse(seen.calls[0].init.body).transaction_id, undefined);
+    assert.equal(JSON.parse(seen.calls[0].init.body).transaction_id, 'own');
+    // No own transactionId: refused, not the prototype's.
+    assertTTPayError(await rejection(new TTPayClient({ ...DEMO_APP, fetch: seen, rateLimitPerSecond: null }).closeOrder({})), 'invalid_argument');
+    assert.equal(seen.calls.length, 1);
     assert.equal(evil.calls.length, 0);
   } finally {
     for (const k of Object.keys(polluted)) delete Object.prototype[k];

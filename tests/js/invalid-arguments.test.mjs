@@ -18,7 +18,10 @@ const constructorCases = [
   ['mchId', { mchId: undefined }, /is required/],
   ['mchId', { mchId: '' }, /must not be empty/],
   ['mchId', { mchId: null }, /got null/],
-  ['mchId', { mchId: '1,timestamp=1' }, /without spaces or commas/],
+  ['mchId', { mchId: '1,timestamp=1' }, /without spaces, commas or `=`/],
+  ['mchId', { mchId: -1 }, /a whole number from 0 to 2\^53 - 1/],
+  ['mchId', { mchId: 1.5 }, /a whole number from 0 to 2\^53 - 1/],
+  ['appId', { appId: 'a=b' }, /without spaces, commas or `=`/],
   ['mchId', { mchId: 'm\u0000' }, /control characters/],
   ['baseUrl', { baseUrl: 'http://api.ttpay.io' }, /https/],
   ['baseUrl', { baseUrl: 'not a url' }, /absolute https/],
@@ -97,4 +100,26 @@ test('a bad argument leaves the instance usable for the next call', async (t) =>
   const client = clientFor(mock);
   await rejection(client.closeOrder({ transactionId: '' }));
   assert.equal((await client.closeOrder({ transactionId: 'order-1001' })).code, 0);
+});
+
+test('transactionId is required: absent, undefined or empty is refused before anything is sent', async (t) => {
+  const mock = await mockFor(t);
+  const client = clientFor(mock);
+  for (const params of [{}, { transactionId: undefined }, { transactionId: '' }, undefined]) {
+    const err = await rejection(client.closeOrder(params));
+    assertTTPayError(err, 'invalid_argument', { attempts: 0 });
+    assert.match(err.message, /^transactionId: (is required \(close has no other order identifier|must not be empty)/);
+  }
+  assertTTPayError(await rejection(closeOrder({ ...DEMO_APP, baseUrl: mock.url })), 'invalid_argument');
+  assert.equal(mock.stats().requests, 0);
+});
+
+test('mchId from env-driven config as a number is sent as its digits', async (t) => {
+  const mock = await mockFor(t);
+  const client = new TTPayClient({ ...DEMO_APP, baseUrl: mock.url, mchId: Number(DEMO_APP.mchId), rateLimitPerSecond: null });
+  assert.equal(client.toJSON().mchId, DEMO_APP.mchId);
+  assert.equal((await client.closeOrder({ transactionId: 'order-1001' })).code, 0);
+  assert.equal(JSON.parse(mock.requests().at(-1).body).mch_id, DEMO_APP.mchId);
+  // Per call too.
+  assert.equal((await client.closeOrder({ transactionId: 'order-1002', mchId: Number(DEMO_APP.mchId) })).code, 0);
 });

@@ -109,3 +109,38 @@ test('orders: paid cannot close (20005), unknown is 12002, closing twice is 0', 
   const state = await (await fetch(`${mock.url}/_mock/orders/order-1003`)).json();
   assert.equal(state.state, 'CLOSED');
 });
+
+test('reset() and POST /_mock/reset bring back the seeded orders; setOrder() and POST /_mock/orders seed one', async (t) => {
+  const mock = await mockFor(t);
+  const { TTPayClient } = await import('ttpay-wasm');
+  const client = new TTPayClient({ ...DEMO_APP, baseUrl: mock.url, rateLimitPerSecond: null });
+  await client.closeOrder({ transactionId: 'order-1001' });
+  assert.equal(mock.order('order-1001').state, 'CLOSED');
+  mock.injectFault({ mode: 'html-502', times: -1 });
+  mock.reset();
+  assert.equal(mock.order('order-1001').state, 'NOTPAY');
+  assert.deepEqual(mock.stats(), { requests: 0, apiRequests: 0, faults: 0 });
+  assert.equal((await client.closeOrder({ transactionId: 'order-1001' })).code, 0, 'the fault went with the reset');
+  mock.setOrder({ transactionId: 'mine-1', state: 'SUCCESS' });
+  assert.equal(mock.order('mine-1').state, 'SUCCESS');
+  assert.throws(() => mock.setOrder({ transactionId: 'x', state: 'PAID' }), RangeError);
+  assert.throws(() => mock.setOrder({ transactionId: '' }), TypeError);
+  const post = (path, body) => fetch(`${mock.url}${path}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+  assert.equal((await post('/_mock/orders', { transactionId: 'mine-2' })).status, 204);
+  assert.equal(mock.order('mine-2').state, 'NOTPAY');
+  assert.equal((await post('/_mock/orders', { transactionId: 'mine-3', state: 'nope' })).status, 400);
+  assert.equal((await post('/_mock/reset')).status, 204);
+  assert.equal(mock.order('mine-2'), undefined);
+  assert.equal(mock.order('order-1001').state, 'NOTPAY');
+});
+
+test('a stalled response is let go when its client goes away', async (t) => {
+  const mock = await mockFor(t);
+  mock.injectFault({ mode: 'stall-headers', times: -1 });
+  const { TTPayClient } = await import('ttpay-wasm');
+  const client = new TTPayClient({ ...DEMO_APP, baseUrl: mock.url, rateLimitPerSecond: null, maxRetries: 0, timeoutMs: 100 });
+  for (let i = 0; i < 20; i++) await client.closeOrder({ transactionId: 'order-1001' }).catch(() => {});
+  // The client's timeout aborted each request; the mock must not hold them until close().
+  for (let waited = 0; mock.stalledCount() > 0 && waited < 2_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(mock.stalledCount(), 0);
+});

@@ -62,8 +62,16 @@ export async function use(): Promise<number> {
   const attempts: number = result.attempts;
   const verified: boolean = result.verified;
   await closeOrder({ ...options, transactionId: 'tx', signal: controller.signal });
+  // @ts-expect-error transactionId is required: close has no other order identifier
+  await client.closeOrder({}).catch(() => undefined);
+  // @ts-expect-error and so are the params
+  await client.closeOrder().catch(() => undefined);
+  // Env-driven config: undefined for an unset optional (exactOptionalPropertyTypes), a numeric mchId.
+  const env: Record<string, string | undefined> = {};
+  new TTPayClient({ ...options, baseUrl: env['TTPAY_BASE_URL'], userAgent: env['UA'], mchId: 100001, deadlineMs: undefined });
+  await client.closeOrder({ transactionId: 'tx', mchId: undefined }, { signal: undefined, deadlineMs: undefined });
   try {
-    await client.closeOrder();
+    await client.closeOrder({ transactionId: 'missing' });
   } catch (err) {
     if (err instanceof TTPayError) {
       const kind: TTPayErrorKind = err.kind;
