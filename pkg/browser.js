@@ -3,4 +3,4 @@
 import wasmBase64 from './dist/ttpay_wasm_base64.js';
 import { bind, compileBase64 } from './dist/api.js';
 
-export const { TTPayClient, TTPayError, TTPayCode, closeOrder, diagnostics } = bind(compileBase64(wasmBase64));
+export const { TTPayClient, TTPayError, TTPayCode, closeOrder, signRequest, verifyReply, diagnostics } = bind(compileBase64(wasmBase64));

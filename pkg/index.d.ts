@@ -208,6 +208,52 @@ export type OneShotCloseOrderOptions = TTPayClientOptions & {
   signal?: TTPayAbortSignal | undefined;
 };
 
+export interface SignRequestInput {
+  appId: string;
+  /** Exactly 32 bytes of UTF-8. */
+  appSecret: string;
+  mchId: string | number;
+  /** Path and query, as signed: `/v1/transaction/close`. */
+  path: string;
+  /** The exact body that will be sent. */
+  body: string;
+  /** Default: now, in ms (13 digits). */
+  timestamp?: string | undefined;
+  /** Default: 32 random upper-case hex digits. */
+  nonce?: string | undefined;
+}
+
+export interface SignedRequest {
+  /** `<path>\n<timestamp>\n<nonce>\n<body>` */
+  signingString: string;
+  signature: string;
+  /** The whole header value: `TTPAY-AES-256-ECB app_id=…,mch_id=…,nonce_str=…,timestamp=…,signature=…` */
+  authorization: string;
+  timestamp: string;
+  nonce: string;
+}
+
+/**
+ * Signs any request as the client signs its own: to check your signing code for other TTPay
+ * endpoints against the package's. Throws a `TTPayError` (`invalid_argument`) naming a bad field.
+ */
+export function signRequest(input: SignRequestInput): SignedRequest;
+
+export interface VerifyReplyInput {
+  appSecret: string;
+  /** The reply's TTPay-Timestamp, TTPay-Nonce and TTPay-Signature headers. */
+  timestamp: string;
+  nonce: string;
+  signature: string;
+  /** The reply body, exactly as received. */
+  body: string;
+  /** The clock to check the timestamp's 5-minute window against. Default: now. */
+  nowMs?: number | undefined;
+}
+
+/** Whether a reply's signature holds; `reason` says what is wrong when it does not. */
+export function verifyReply(input: VerifyReplyInput): { valid: boolean; reason: string | null };
+
 /** Builds a client, closes one order, and lets the client go: for scripts. */
 export function closeOrder(options: OneShotCloseOrderOptions): Promise<CloseOrderResult>;
 

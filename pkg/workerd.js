@@ -3,6 +3,6 @@
 import wasm from './dist/ttpay_wasm_bg.wasm';
 import { bind, bundledModule } from './dist/api.js';
 
-export const { TTPayClient, TTPayError, TTPayCode, closeOrder, diagnostics } = bind(
+export const { TTPayClient, TTPayError, TTPayCode, closeOrder, signRequest, verifyReply, diagnostics } = bind(
   bundledModule(wasm, 'ttpay-wasm/dist/ttpay_wasm_bg.wasm'),
 );

@@ -5,6 +5,8 @@ import {
   initSync,
   TTPayClient as WasmClient,
   closeOrder,
+  signRequest,
+  verifyReply,
   __setErrorClass,
   __setCrypto,
 } from '../dist/ttpay_wasm.js';
@@ -55,12 +57,12 @@ function diagnostics() {
   return { wasmMemoryBytes: wasmMemory(exports).buffer.byteLength };
 }
 
-/** The instance's memory (the build gives its exports short names, scripts/minify-names.mjs). */
+/** The instance's memory (found by its type, not by the name the glue gives it). */
 export function wasmMemory(instanceExports) {
   return Object.values(instanceExports).find((v) => v instanceof WebAssembly.Memory);
 }
 
-const API = Object.freeze({ TTPayClient, TTPayError, TTPayCode, closeOrder, diagnostics });
+const API = Object.freeze({ TTPayClient, TTPayError, TTPayCode, closeOrder, signRequest, verifyReply, diagnostics });
 
 /**
  * Initialises the one wasm instance (once) and returns the API.

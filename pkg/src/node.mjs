@@ -6,7 +6,7 @@ import { randomFillSync } from 'node:crypto';
 import wasmBase64 from '../dist/ttpay_wasm_base64.js';
 import { bindShared, compileBase64 } from './api.js';
 
-export const { TTPayClient, TTPayError, TTPayCode, closeOrder, diagnostics } = bindShared(
+export const { TTPayClient, TTPayError, TTPayCode, closeOrder, signRequest, verifyReply, diagnostics } = bindShared(
   () => compileBase64(wasmBase64, (text) => Buffer.from(text, 'base64')),
   // node:crypto's randomFillSync is the CSPRNG behind webcrypto's getRandomValues, without loading
   // WebCrypto at start-up (and Node 18 has no global `crypto`).

@@ -10,6 +10,7 @@ mod js;
 mod js_input;
 mod limiter;
 mod timers;
+mod tools;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -58,8 +59,51 @@ struct Inner {
     fetch: Option<Function>,
     hooks: Hooks,
     shared_limiter: Option<limiter::SharedLimiter>,
+    random: Random,
+}
+
+/// The runtime's Web Crypto `getRandomValues`.
+pub struct Random {
     get_random_values: Function,
     crypto: JsValue,
+}
+
+impl Random {
+    /// The one the package's initialiser handed in (Node 18 has no global `crypto`), or the global.
+    pub fn of_runtime() -> Result<Random, Error> {
+        let crypto = CRYPTO
+            .with(|c| c.borrow().clone())
+            .or_else(|| Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok())
+            .unwrap_or(JsValue::UNDEFINED);
+        let get_random_values = js::method(&crypto, "getRandomValues").ok_or_else(|| {
+            Error::invalid("crypto", "this runtime has no crypto.getRandomValues")
+        })?;
+        Ok(Random {
+            get_random_values,
+            crypto,
+        })
+    }
+
+    /// 16 bytes from the runtime's CSPRNG, drawn from a pool refilled 1 KiB at a time: one call
+    /// into JavaScript per 64 nonces instead of one per request.
+    pub fn bytes16(&self) -> Result<[u8; 16], JsValue> {
+        RANDOM_POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < 16 {
+                let buf = Uint8Array::new_with_length(1024);
+                self.get_random_values.call1(&self.crypto, &buf)?;
+                *pool = buf.to_vec();
+            }
+            let at = pool.len() - 16;
+            let out: [u8; 16] = pool
+                .get(at..)
+                .and_then(|s| s.try_into().ok())
+                .unwrap_or([0; 16]);
+            // Bytes handed out are removed, so no nonce ever repeats a pool's bytes.
+            pool.truncate(at);
+            Ok(out)
+        })
+    }
 }
 
 /// The options whose values are JavaScript objects, handed on as they are (serde preserves them).
@@ -177,7 +221,7 @@ pub fn sign_close_order(client: &TTPayClient, transaction_id: &str) -> Result<St
         &Input::Missing,
     )
     .map_err(|e| js_error(&e, None))?;
-    let random = inner.random16()?;
+    let random = inner.random.bytes16()?;
     let request = call.sign(&inner.config, js_sys::Date::now(), &random);
     Ok(request.authorization)
 }
@@ -233,20 +277,13 @@ impl Inner {
         let hooks = Hooks::from_js(&handles.hooks);
         let (config, fetch, hooks) = options::all_of3(config, fetch, hooks)?;
         let shared_limiter = shared?;
-        let crypto = CRYPTO
-            .with(|c| c.borrow().clone())
-            .or_else(|| Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok())
-            .unwrap_or(JsValue::UNDEFINED);
-        let get_random_values = js::method(&crypto, "getRandomValues").ok_or_else(|| {
-            Error::invalid("crypto", "this runtime has no crypto.getRandomValues")
-        })?;
+        let random = Random::of_runtime()?;
         Ok(Inner {
             config,
             fetch,
             hooks,
             shared_limiter,
-            get_random_values,
-            crypto,
+            random,
         })
     }
 
@@ -271,26 +308,6 @@ impl Inner {
         }
     }
 
-    /// 16 bytes from the runtime's CSPRNG, drawn from a pool refilled 1 KiB at a time: one call
-    /// into JavaScript per 64 nonces instead of one per request.
-    fn random16(&self) -> Result<[u8; 16], JsValue> {
-        RANDOM_POOL.with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < 16 {
-                let buf = Uint8Array::new_with_length(1024);
-                self.get_random_values.call1(&self.crypto, &buf)?;
-                *pool = buf.to_vec();
-            }
-            let at = pool.len() - 16;
-            let out: [u8; 16] = pool
-                .get(at..)
-                .and_then(|s| s.try_into().ok())
-                .unwrap_or([0; 16]);
-            // Bytes handed out are removed, so no nonce ever repeats a pool's bytes.
-            pool.truncate(at);
-            Ok(out)
-        })
-    }
 
     /// Waits until this attempt may be sent: in this app's line, then, first in it, asking the
     /// shared limiter (when there is one and it answers) or the local rule until one grants.
@@ -399,7 +416,7 @@ impl Inner {
                 self.pace(&mut call, rule, signal.as_ref()).await?;
             }
             let timeout = call.begin_attempt(now()).map_err(|e| js_error(&e, None))?;
-            let random = self.random16().map_err(|e| {
+            let random = self.random.bytes16().map_err(|e| {
                 js_error(
                     &Error::new(ErrorKind::Network, "crypto.getRandomValues failed"),
                     Some(e),
