@@ -4,9 +4,10 @@
 use serde_json::Value as J;
 use ttpay_wasm::core::limiter::{FailurePolicy, Line, Rule, Spacing};
 use ttpay_wasm::core::options::{Input, RawCallOptions, RawClientOptions};
-use ttpay_wasm::core::replay::{Refused, SeenNonces};
+use ttpay_wasm::core::replay::{Refused, ReplyKeys, SeenNonces};
 use ttpay_wasm::core::retry::{self, delay_ms, parse_http_date, parse_retry_after};
 use ttpay_wasm::core::secret::AppSecret;
+use ttpay_wasm::core::skew::ClockSkew;
 use ttpay_wasm::core::verify::{self, Expected, ReplySignature, SignatureHeaders, VerifyMode};
 use ttpay_wasm::core::{wire, Call, ClientConfig, Error, ErrorKind, Interrupted, Next, Reply};
 
@@ -415,20 +416,35 @@ fn one_signed_reply(
 
 const NO_EXPECTATION: Expected<'static> = Expected {
     transaction_id: None,
+    sent_ms: None,
+    clock: ClockSkew::new(),
 };
+
+/// Asks about `transaction_id`, with no request time to check.
+fn about(transaction_id: Option<&str>) -> Expected<'_> {
+    Expected {
+        transaction_id,
+        ..NO_EXPECTATION
+    }
+}
 
 #[test]
 fn every_reply_vector_verifies() {
     for v in reply_vectors() {
         let (secret, sig, body, now) = vector_parts(&v);
         let parsed = parse(&body).unwrap();
-        // Whatever order the request named, or none: the data-only vector names its own order.
-        let asked = parsed
+        // A whole-body signature whatever order the request named, or none; a data-only one
+        // for the order its data names, which must be the requested one.
+        let orders = match parsed
             .get("data")
             .and_then(|d| d.get("transaction_id"))
-            .and_then(J::as_str);
-        for transaction_id in [None, asked] {
-            let expected = Expected { transaction_id };
+            .and_then(J::as_str)
+        {
+            Some(own) => vec![Some(own)],
+            None => vec![None, Some("any-order")],
+        };
+        for transaction_id in orders {
+            let expected = about(transaction_id);
             verify::verify(&secret, &sig, &body, Some(&parsed), expected, now + 1_000.0)
                 .unwrap_or_else(|e| panic!("{}: {e}", v["name"]));
         }
@@ -440,9 +456,7 @@ fn every_forged_response_vector_is_refused_for_its_request() {
     for v in vectors_of("forged-response") {
         let (secret, sig, body, now) = vector_parts(&v);
         let parsed = parse(&body).unwrap();
-        let expected = Expected {
-            transaction_id: Some(s(&v, "request_transaction_id")),
-        };
+        let expected = about(Some(s(&v, "request_transaction_id")));
         let name = s(&v, "name");
         // The signature itself is genuine: it decrypts to what the vector says was signed.
         let plain =
@@ -483,12 +497,16 @@ fn a_data_only_signature_counts_only_for_a_data_member_about_the_requested_order
         .and_then(J::as_str)
         .unwrap()
         .to_string();
-    let check = |tx: Option<&str>| {
-        let expected = Expected { transaction_id: tx };
-        verify::verify(&secret, &sig, &body, Some(&parsed), expected, now)
-    };
+    let check =
+        |tx: Option<&str>| verify::verify(&secret, &sig, &body, Some(&parsed), about(tx), now);
     assert!(check(Some(&ours)).is_ok());
-    assert!(check(None).is_ok(), "no order named: nothing to compare");
+    // Issue 18: a data-only success vouches for code 0 only about the order the request named.
+    let err = check(None).unwrap_err();
+    assert!(
+        err.message.contains("names no requested order"),
+        "{}",
+        err.message
+    );
     let err = check(Some("another-order")).unwrap_err();
     assert!(err.message.contains("another order"), "{}", err.message);
 }
@@ -512,12 +530,7 @@ fn a_whole_body_signature_over_another_orders_success_is_refused() {
         signature: &signature,
     };
     let parsed = parse(body).unwrap();
-    let check = |tx: &str| {
-        let expected = Expected {
-            transaction_id: Some(tx),
-        };
-        verify::verify(&secret, &sig, body, Some(&parsed), expected, now)
-    };
+    let check = |tx: &str| verify::verify(&secret, &sig, body, Some(&parsed), about(Some(tx)), now);
     assert!(check("order-a").is_ok(), "its own order verifies");
     let err = check("order-b").unwrap_err();
     assert_eq!(err.kind, ErrorKind::Signature);
@@ -610,6 +623,11 @@ fn a_replayed_reply_nonce_is_refused_inside_the_window() {
     assert_eq!(check(&mut fresh, now), Ok(true));
 }
 
+/// The keys of a reply with `nonce` whose signed text names it, so no two share a key.
+fn keys(nonce: &str) -> ReplyKeys {
+    ReplyKeys::new("1767225600000", nonce, &format!(r#"{{"nonce":"{nonce}"}}"#))
+}
+
 #[test]
 fn the_nonce_table_forgets_only_what_has_expired_and_stays_bounded() {
     let mut seen = SeenNonces::new();
@@ -619,47 +637,50 @@ fn the_nonce_table_forgets_only_what_has_expired_and_stays_bounded() {
     let n = 1_500;
     for i in 0..n {
         assert!(seen
-            .insert(&format!("{i:032X}"), 0.0, i as f64 * 200.0)
+            .insert(&keys(&format!("{i:032X}")), 0.0, i as f64 * 200.0)
             .is_ok());
     }
     let end = (n - 1) as f64 * 200.0;
     for i in 0..n {
         assert_eq!(
-            seen.insert(&format!("{i:032X}"), 0.0, end),
+            seen.insert(&keys(&format!("{i:032X}")), 0.0, end),
             Err(Refused::Seen),
             "{i}"
         );
     }
+    // Nothing live was evicted: an unseen reply as old as all of them is still taken.
+    assert!(seen.insert(&keys("unseen"), 0.0, end).is_ok());
     // Once the window has passed, the timestamp check refuses a replay; the table lets go.
     assert!(seen
-        .insert(&format!("{:032X}", 0), end + window, end + window)
+        .insert(&keys(&format!("{:032X}", 0)), end + window, end + window)
         .is_ok());
 }
 
 #[test]
 fn past_its_size_the_nonce_table_fails_closed_but_keeps_taking_replies_in_time_order() {
     let mut seen = SeenNonces::new();
-    // Replies a millisecond apart, far more than the table holds, all inside one window.
-    let count = 10 * ttpay_wasm::core::replay::SLOTS;
+    // Replies a millisecond apart, far more than the table holds (three keys each), all inside
+    // one window.
+    let count = 3 * ttpay_wasm::core::replay::SLOTS;
     for i in 0..count {
         let t = i as f64;
         assert!(
-            seen.insert(&format!("n-{i}"), t, t).is_ok(),
+            seen.insert(&keys(&format!("n-{i}")), t, t).is_ok(),
             "reply {i} in time order"
         );
     }
     let now = count as f64;
     // Every early reply played back: a replay, or one too old to be told from one.
     for i in 0..count / 2 {
-        let again = seen.insert(&format!("n-{i}"), i as f64, now);
+        let again = seen.insert(&keys(&format!("n-{i}")), i as f64, now);
         assert!(again.is_err(), "replay of reply {i} accepted");
     }
     // The newest replies are still remembered as such.
     assert_eq!(
-        seen.insert(&format!("n-{}", count - 1), (count - 1) as f64, now),
+        seen.insert(&keys(&format!("n-{}", count - 1)), (count - 1) as f64, now),
         Err(Refused::Seen)
     );
-    assert!(seen.insert("fresh", now, now).is_ok());
+    assert!(seen.insert(&keys("fresh"), now, now).is_ok());
 }
 
 #[test]
@@ -830,6 +851,262 @@ fn a_forged_reply_ends_the_call_with_a_signature_error_not_a_retry() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+// ---- a reply answers the request it follows (issue 18) ----
+
+const T0: f64 = 1_767_225_600_000.0;
+
+/// TTPay's whole-body signature over `body`, timestamped `ts` (ms), with `nonce`.
+fn signed_whole(ts: f64, nonce: &str, body: &str) -> (String, String) {
+    let ts = format!("{ts}");
+    let secret = AppSecret::new(SECRET).unwrap();
+    let signature = ttpay_wasm::core::sign::signature(&secret, &format!("{ts}\n{nonce}\n{body}"));
+    (ts, signature)
+}
+
+/// A close of `tx` signed at `sent_ms`, answered at `received_ms` by a success TTPay signed at
+/// `ts` under `nonce`, through the whole call.
+fn answered(seen: &mut SeenNonces, sent_ms: f64, ts: f64, nonce: &str, received_ms: f64) -> Next {
+    let c = config_with(|r| r.verify_responses = Input::Str("require".into()));
+    let mut call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
+    call.begin_attempt(sent_ms).unwrap();
+    let _ = call.sign(&c, sent_ms, &[1; 16]);
+    let body = format!(r#"{{"code":0,"msg":"success","request_id":"{nonce}"}}"#);
+    let (ts, signature) = signed_whole(ts, nonce, &body);
+    let sig = ReplySignature {
+        timestamp: &ts,
+        nonce,
+        signature: &signature,
+    };
+    let r = Reply {
+        status: 200,
+        body: body.as_bytes(),
+        signature: headers(&sig),
+        retry_after: None,
+    };
+    call.handle_reply(&c, received_ms, 0.0, &r, seen)
+}
+
+fn nonce(i: usize) -> String {
+    format!("{i:032X}")
+}
+
+fn verified(next: &Next) -> Result<bool, String> {
+    match next {
+        Next::Done(Ok(s)) => Ok(s.verified),
+        Next::Done(Err(e)) => Err(format!("{:?}: {}", e.kind, e.message)),
+        other => Err(format!("{other:?}")),
+    }
+}
+
+#[test]
+fn a_reply_timestamped_before_its_request_was_sent_is_refused_beyond_the_skew_allowance() {
+    let allowance = ttpay_wasm::core::skew::SKEW_ALLOWANCE_MS;
+    for (i, (before, accepted)) in [
+        (-200.0, true),
+        (0.0, true),
+        (allowance - 1.0, true),
+        (allowance + 1_000.0, false),
+        (120_000.0, false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let next = answered(
+            &mut SeenNonces::new(),
+            T0,
+            T0 - before,
+            &nonce(i),
+            T0 + 50.0,
+        );
+        match verified(&next) {
+            Ok(v) => assert!(accepted && v, "{before} ms before"),
+            Err(e) => {
+                assert!(!accepted, "{before} ms before: {e}");
+                assert!(e.starts_with("Signature"), "{e}");
+                let by = format!("predates its request by {:.1} s", before / 1000.0);
+                assert!(e.contains(&by), "{e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn each_attempt_is_answered_in_its_own_time() {
+    // A retry signed a minute after the first attempt: a reply from the first attempt's time
+    // does not answer it.
+    let c = config_with(|r| r.verify_responses = Input::Str("require".into()));
+    let mut call = Call::close_order(&c, &Input::Str("tx".into()), &Input::Missing).unwrap();
+    call.begin_attempt(T0).unwrap();
+    let _ = call.sign(&c, T0, &[1; 16]);
+    let next = call.handle_interrupted(&c, T0 + 10.0, 0.0, Interrupted::Timeout);
+    assert!(matches!(next, Next::Retry { .. }), "{next:?}");
+    let retry_at = T0 + 60_000.0;
+    call.begin_attempt(retry_at).unwrap();
+    let _ = call.sign(&c, retry_at, &[2; 16]);
+    let body = OK;
+    let (ts, signature) = signed_whole(T0 + 20.0, &nonce(1), body);
+    let n = nonce(1);
+    let sig = ReplySignature {
+        timestamp: &ts,
+        nonce: &n,
+        signature: &signature,
+    };
+    let r = Reply {
+        status: 200,
+        body: body.as_bytes(),
+        signature: headers(&sig),
+        retry_after: None,
+    };
+    let next = call.handle_reply(&c, retry_at + 50.0, 0.0, &r, &mut SeenNonces::new());
+    let e = verified(&next).unwrap_err();
+    assert!(e.contains("predates its request by 60.0 s"), "{e}");
+}
+
+#[test]
+fn the_clock_offset_is_learned_from_verified_replies_only() {
+    // TTPay's clock runs 20 s behind this machine's: each genuine reply is timestamped 20 s
+    // before this machine reads its request as sent, which the allowance covers from the start.
+    let mut seen = SeenNonces::new();
+    let mut sent = T0;
+    for i in 0..40 {
+        let next = answered(
+            &mut seen,
+            sent,
+            sent - 20_000.0 + 10.0,
+            &nonce(i),
+            sent + 50.0,
+        );
+        assert_eq!(verified(&next), Ok(true), "reply {i}");
+        sent += 1_000.0;
+    }
+    assert_eq!(seen.clock().offset_ms(), -20_040.0);
+    // So a reply 51 s old on this machine's clock is 31 s old on TTPay's: refused, and it
+    // teaches nothing; one 45 s old is 25 s old on TTPay's: accepted.
+    let next = answered(&mut seen, sent, sent - 51_000.0, &nonce(100), sent + 50.0);
+    let e = verified(&next).unwrap_err();
+    assert!(
+        e.contains("by 31.0 s") && e.contains("offset of -20.0 s"),
+        "{e}"
+    );
+    assert_eq!(seen.clock().offset_ms(), -20_040.0);
+    let next = answered(&mut seen, sent, sent - 45_000.0, &nonce(101), sent + 50.0);
+    assert_eq!(verified(&next), Ok(true));
+    // A replay is refused and teaches nothing either.
+    let learned = seen.clock();
+    let next = answered(&mut seen, sent, sent - 45_000.0, &nonce(101), sent + 50.0);
+    assert!(verified(&next).unwrap_err().contains("seen before"));
+    assert_eq!(seen.clock(), learned);
+}
+
+#[test]
+fn replies_that_verify_cannot_pull_the_offset_past_the_remaining_window() {
+    use ttpay_wasm::core::skew::{
+        MAX_LEARNED_LAG_MS, REMAINING_REPLAY_WINDOW_S, SKEW_ALLOWANCE_MS,
+    };
+    // Genuine replies played back each as old as the allowance lets them be, one after another:
+    // each pulls the offset down, but no further than its bound.
+    let mut seen = SeenNonces::new();
+    for i in 0..200 {
+        let sent = T0 + i as f64 * 1_000.0;
+        let oldest = sent + seen.clock().offset_ms() - SKEW_ALLOWANCE_MS;
+        let next = answered(&mut seen, sent, oldest, &nonce(i), sent + 50.0);
+        assert_eq!(verified(&next), Ok(true), "reply {i}");
+    }
+    assert_eq!(seen.clock().offset_ms(), -MAX_LEARNED_LAG_MS);
+    let window = f64::from(REMAINING_REPLAY_WINDOW_S) * 1000.0;
+    let sent = T0 + 300_000.0;
+    let next = answered(
+        &mut seen,
+        sent,
+        sent - window - 1.0,
+        &nonce(1_000),
+        sent + 50.0,
+    );
+    assert!(verified(&next).is_err(), "older than the remaining window");
+    let next = answered(
+        &mut seen,
+        sent,
+        sent - window + 1.0,
+        &nonce(1_001),
+        sent + 50.0,
+    );
+    assert_eq!(verified(&next), Ok(true));
+}
+
+#[test]
+fn a_data_only_signature_vouches_for_the_code_only_as_far_as_its_data_does() {
+    let secret = AppSecret::new(SECRET).unwrap();
+    let ts = "1767225600000";
+    let cases = [
+        (0, Some("CLOSED"), Ok(())),
+        (0, Some("SUCCESS"), Err("does not say the order is CLOSED")),
+        (0, Some("NOTPAY"), Err("does not say the order is CLOSED")),
+        (0, None, Err("does not say the order is CLOSED")),
+        (
+            20005,
+            Some("CLOSED"),
+            Err("says the order is CLOSED, beside code 20005"),
+        ),
+        (20005, Some("SUCCESS"), Ok(())),
+    ];
+    for (i, (code, state, outcome)) in cases.into_iter().enumerate() {
+        let mut data = serde_json::json!({"transaction_id": "tx"});
+        if let Some(state) = state {
+            data["trade_state"] = J::from(state);
+        }
+        let body = serde_json::json!({"code": code, "msg": "m", "request_id": "r", "data": data})
+            .to_string();
+        let n = nonce(i);
+        let signature = ttpay_wasm::core::sign::signature(&secret, &format!("{ts}\n{n}\n{data}"));
+        let sig = ReplySignature {
+            timestamp: ts,
+            nonce: &n,
+            signature: &signature,
+        };
+        let parsed = parse(&body).unwrap();
+        let got = verify::verify(&secret, &sig, &body, Some(&parsed), about(Some("tx")), T0);
+        match (outcome, got) {
+            (Ok(()), Ok(_)) => {}
+            (Err(why), Err(e)) => {
+                assert_eq!(e.kind, ErrorKind::Signature);
+                assert!(e.message.contains(why), "{code} {state:?}: {}", e.message);
+            }
+            (want, got) => panic!("{code} {state:?}: wanted {want:?}, got {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_reply_repeating_what_a_splice_cannot_change_is_refused_under_any_nonce() {
+    let mut seen = SeenNonces::new();
+    let (ts, text) = (
+        "1767225600000",
+        r#"{"code":0,"msg":"success","request_id":"r"}"#,
+    );
+    let first = "A1AC7061FCCAB6BF3E254DCF98995B01";
+    assert!(seen
+        .insert(&ReplyKeys::new(ts, first, text), T0, T0)
+        .is_ok());
+    // The same timestamp and signed text under a wholly new nonce.
+    let other = "0123456789ABCDEF0123456789ABCDEF";
+    assert_eq!(
+        seen.insert(&ReplyKeys::new(ts, other, text), T0, T0),
+        Err(Refused::Spliced)
+    );
+    // Another timestamp and text, but the first nonce's last block (its 14 last characters).
+    let spliced = "FFFFFFFFFFFFFFFFFF254DCF98995B01";
+    let later = "1767225601000";
+    let text2 = r#"{"code":0,"msg":"success","request_id":"s"}"#;
+    assert_eq!(
+        seen.insert(&ReplyKeys::new(later, spliced, text2), T0, T0),
+        Err(Refused::Spliced)
+    );
+    // The same text at another time under a new nonce is another reply.
+    assert!(seen
+        .insert(&ReplyKeys::new(later, other, text), T0, T0)
+        .is_ok());
 }
 
 // ---- rate limiting ----

@@ -2,6 +2,8 @@
 //! verify → classify → retry or finish. A small state machine: clock, randomness and jitter are
 //! inputs and the next step is an output, so a whole call, retries included, runs in a native test.
 
+use std::cell::Cell;
+
 use serde_json::Value;
 
 use super::error::{Error, ErrorKind};
@@ -26,6 +28,10 @@ pub struct Call {
     pub transaction_id: String,
     pub policy: CallPolicy,
     started_ms: Option<f64>,
+    /// When this attempt's request was signed, which is when it was sent: its reply must not be
+    /// timestamped before that. A `Cell`, because [`Call::sign`] lends the call's URL and body to
+    /// the request it returns and records the time as it signs.
+    sent_ms: Cell<Option<f64>>,
     attempts: u32,
     retried_104: bool,
 }
@@ -112,6 +118,7 @@ impl Call {
             transaction_id,
             policy: config.policy,
             started_ms: None,
+            sent_ms: Cell::new(None),
             attempts: 0,
             retried_104: false,
         })
@@ -182,16 +189,19 @@ impl Call {
             None => timeout,
         };
         self.attempts += 1;
+        self.sent_ms.set(None);
         Ok(timeout as u32)
     }
 
-    /// Signs the current attempt with the caller's clock (ms since the epoch) and 16 random bytes.
+    /// Signs the current attempt with the caller's clock (ms since the epoch) and 16 random bytes,
+    /// and records that time as when the request was sent.
     pub fn sign<'a>(
         &'a self,
         config: &'a ClientConfig,
         now_ms: f64,
         random: &[u8; 16],
     ) -> Request<'a> {
+        self.sent_ms.set(Some(now_ms));
         let timestamp = config.timestamp_unit.format(now_ms);
         let nonce = sign::nonce_from_bytes(random);
         let text = sign::signing_string(&self.path, &timestamp, &nonce, &self.body);
@@ -207,7 +217,8 @@ impl Call {
         }
     }
 
-    /// The attempt got a reply: verify it (recording its nonce in `seen`), classify it, and decide.
+    /// The attempt got a reply at `now_ms`: verify it as the answer to this attempt's request
+    /// (recording it in `seen`), classify it, and decide.
     pub fn handle_reply(
         &mut self,
         config: &ClientConfig,
@@ -279,6 +290,10 @@ impl Call {
         };
         let expected = Expected {
             transaction_id: Some(&self.transaction_id),
+            // An attempt never signed (only a test does that) is taken as sent when its reply
+            // came: the latest it could have been.
+            sent_ms: Some(self.sent_ms.get().unwrap_or(now_ms)),
+            clock: seen.clock(),
         };
         let verified = verify::check(
             config.verify,

@@ -13,6 +13,7 @@ pub mod reply;
 pub mod retry;
 pub mod secret;
 pub mod sign;
+pub mod skew;
 pub mod text;
 pub mod verify;
 pub mod wire;

@@ -2,15 +2,18 @@
 //! the secret and check that its lines are `TTPay-Timestamp`, `TTPay-Nonce`, and a JSON text equal
 //! (as data, member order aside) to the body or to the body's `data` member, because the live
 //! service is reported to sign either. A data-only match leaves `code` and `msg` unauthenticated,
-//! so it counts only when it cannot be a rearranged reply (see [`data_member_may_match`]).
+//! so it counts only when it cannot be a rearranged reply (see [`data_member_may_match`]). A
+//! reply answers the request it follows: it is refused when timestamped before that request was
+//! sent ([`answers_in_time`]), or when the replay table has seen it, whole or spliced (issue 18).
 
 use serde_json::Value;
 
 use super::codes;
 use super::error::{Error, ErrorKind};
-use super::replay::{Refused, SeenNonces};
+use super::replay::{Refused, ReplyKeys, SeenNonces};
 use super::secret::AppSecret;
 use super::sign;
+use super::skew::{ClockSkew, SKEW_ALLOWANCE_MS};
 use super::text::escape_controls;
 use super::wire::without_trailing_commas;
 
@@ -46,6 +49,20 @@ pub struct ReplySignature<'a> {
 pub struct Expected<'a> {
     /// The `transaction_id` the request named, if any.
     pub transaction_id: Option<&'a str>,
+    /// When the request this reply answers was signed and sent (this machine's clock, ms);
+    /// `None` for a reply checked outside a call, whose request is unknown.
+    pub sent_ms: Option<f64>,
+    /// What verified replies have taught of TTPay's clock ([`SeenNonces::clock`]).
+    pub clock: ClockSkew,
+}
+
+/// A reply whose signature holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Verified {
+    /// Its `TTPay-Timestamp`, in ms.
+    pub ts_ms: f64,
+    /// What the replay table remembers it by.
+    pub keys: ReplyKeys,
 }
 
 fn refuse(why: impl AsRef<str>) -> Error {
@@ -75,9 +92,10 @@ fn presence<'a>(h: &SignatureHeaders<'a>) -> Presence<'a> {
 }
 
 /// One reply through `mode`; `Ok(true)` when a signature was checked and holds, `Ok(false)` when
-/// the reply is accepted unverified. A verified reply's nonce is recorded in `seen`, and a nonce
-/// already there is a replay. A refusal carries TTPay's `code` and `msg` when the body has them
-/// (unverified), and says so first, so a wrong secret reads as "TTPay answered 103".
+/// the reply is accepted unverified. A verified reply is recorded in `seen` (which learns TTPay's
+/// clock from it), and one already there, whole or spliced, is a replay. A refusal carries TTPay's
+/// `code` and `msg` when the body has them (unverified), and says so first, so a wrong secret
+/// reads as "TTPay answered 103".
 #[allow(clippy::too_many_arguments)] // one reply's parts, each needed; a struct would only rename them
 pub fn check(
     mode: VerifyMode,
@@ -105,19 +123,31 @@ pub fn check(
             "is incomplete (TTPay-Timestamp, TTPay-Nonce and TTPay-Signature come together; one or two arrived)",
         )),
         (_, Presence::Signed(sig)) => verify(secret, &sig, body_text, body, expected, now_ms)
-            .and_then(|ts_ms| {
-                match seen.insert(sig.nonce, ts_ms, now_ms) {
-                    Ok(()) => Ok(true),
-                    Err(Refused::Seen) => Err(refuse(
-                        "was seen before (a replayed TTPay-Nonce inside the 5-minute window)",
-                    )),
-                    Err(Refused::Forgotten) => Err(refuse(
-                        "cannot be told from a replay (more replies inside the 5-minute window than the replay table holds)",
-                    )),
-                }
-            }),
+            .and_then(|verified| record(seen, &verified, now_ms))
+            .map(|()| true),
     };
     outcome.map_err(|err| with_unverified_reply(err, body))
+}
+
+/// Records a verified reply received at `now_ms`, refusing a replay; only an accepted reply
+/// teaches the clock, so a refused one cannot move it.
+fn record(seen: &mut SeenNonces, verified: &Verified, now_ms: f64) -> Result<(), Error> {
+    seen.insert(&verified.keys, verified.ts_ms, now_ms)
+        .map_err(|why| {
+            refuse(match why {
+                Refused::Seen => {
+                    "was seen before (a replayed TTPay-Nonce inside the 5-minute window)"
+                }
+                Refused::Spliced => {
+                    "was seen before under another TTPay-Nonce (blocks of verified replies spliced together inside the 5-minute window)"
+                }
+                Refused::Forgotten => {
+                    "cannot be told from a replay (more replies inside the 5-minute window than the replay table holds)"
+                }
+            })
+        })?;
+    seen.learn_clock(verified.ts_ms, now_ms);
+    Ok(())
 }
 
 /// Puts what an unverified TTPay reply said on a signature error, its cause first.
@@ -151,7 +181,7 @@ fn with_unverified_reply(mut err: Error, body: Option<&Value>) -> Error {
     err
 }
 
-/// Verifies one signed reply; `Ok` with its timestamp in ms.
+/// Verifies one signed reply received at `now_ms`.
 pub fn verify(
     secret: &AppSecret,
     sig: &ReplySignature<'_>,
@@ -159,7 +189,7 @@ pub fn verify(
     body: Option<&Value>,
     expected: Expected<'_>,
     now_ms: f64,
-) -> Result<f64, Error> {
+) -> Result<Verified, Error> {
     let ts = sig.timestamp;
     let ts_ms = match ts.len() {
         10 | 13 if ts.bytes().all(|b| b.is_ascii_digit()) => {
@@ -183,6 +213,7 @@ pub fn verify(
             "is outside the {window} s window (TTPay-Timestamp is {seconds} s {direction}; check this machine's clock)"
         )));
     }
+    answers_in_time(ts_ms, &expected)?;
     let raw = sign::decode_signature(sig.signature).ok_or_else(|| refuse("is not base64"))?;
     let plain = secret
         .decrypt(&raw)
@@ -205,13 +236,37 @@ pub fn verify(
         };
         if !same_data(&signed_value, body) {
             match body.get("data") {
-                Some(data) if same_data(&signed_value, data) => data_member_may_match(data)?,
+                Some(data) if same_data(&signed_value, data) => {
+                    data_member_may_match(body, data, &expected)?
+                }
                 _ => return Err(refuse("does not match the body")),
             }
         }
     }
     same_order(body, expected)?;
-    Ok(ts_ms)
+    Ok(Verified {
+        ts_ms,
+        keys: ReplyKeys::new(ts, sig.nonce, signed_body),
+    })
+}
+
+/// A reply is signed after its request arrives, so one timestamped well before the request was
+/// sent was captured earlier and is played back (PROTOCOL.md, revised decision; issue 18).
+/// TTPay's clock is read through the offset verified replies taught, with
+/// [`SKEW_ALLOWANCE_MS`] for what that offset has not caught up with.
+fn answers_in_time(ts_ms: f64, expected: &Expected<'_>) -> Result<(), Error> {
+    let Some(sent_ms) = expected.sent_ms else {
+        return Ok(());
+    };
+    if ts_ms >= expected.clock.earliest_answer_ms(sent_ms) {
+        return Ok(());
+    }
+    let offset_s = expected.clock.offset_ms() / 1000.0;
+    let early_s = (sent_ms + expected.clock.offset_ms() - ts_ms) / 1000.0;
+    let allowed_s = SKEW_ALLOWANCE_MS / 1000.0;
+    Err(refuse(format!(
+        "predates its request by {early_s:.1} s (TTPay-Timestamp against the moment the request was sent, after the learned clock offset of {offset_s:+.1} s; {allowed_s} s is allowed): a reply captured earlier and played back, or this machine's clock is ahead of TTPay's"
+    )))
 }
 
 /// Any signed reply, whole or `data` only, about another order is refused: a man in the middle
@@ -230,16 +285,31 @@ fn same_order(body: Option<&Value>, expected: Expected<'_>) -> Result<(), Error>
     }
 }
 
-/// A signature over `data` alone authenticates `data` only, so the match counts just when the
-/// signed member cannot be a whole TTPay reply (an object with a `code`) moved under `data` beside
-/// an unsigned `code: 0`.
-fn data_member_may_match(data: &Value) -> Result<(), Error> {
+/// A signature over `data` alone proves `data`, not `code` (PROTOCOL.md, revised decisions), so
+/// the match counts just when the signed member cannot be a whole TTPay reply (an object with a
+/// `code`) moved under `data` beside an unsigned code, and when the unsigned `code` says what the
+/// signed `data` says: a success only beside `data` showing the requested order `CLOSED`, and an
+/// error never beside `CLOSED`. The order's identity is compared by [`same_order`].
+fn data_member_may_match(body: &Value, data: &Value, expected: &Expected<'_>) -> Result<(), Error> {
     if data.get("code").is_some() {
         return Err(refuse(
             "covers a whole TTPay reply placed under `data`, not this reply's code",
         ));
     }
-    Ok(())
+    let closed = data.get("trade_state").and_then(Value::as_str) == Some("CLOSED");
+    let names_order = data.get("transaction_id").is_some() && expected.transaction_id.is_some();
+    match body.get("code").and_then(Value::as_i64) {
+        Some(0) if !closed => Err(refuse(
+            "covers only `data`, which does not say the order is CLOSED, so it cannot vouch for code 0",
+        )),
+        Some(0) if !names_order => Err(refuse(
+            "covers only `data`, which names no requested order, so it cannot vouch for code 0",
+        )),
+        Some(code) if code != 0 && closed => Err(refuse(format!(
+            "covers only `data`, which says the order is CLOSED, beside code {code}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Equality as data, as JavaScript sees it: objects compare as sets of members (serde_json's map

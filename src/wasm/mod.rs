@@ -308,7 +308,6 @@ impl Inner {
         }
     }
 
-
     /// Waits until this attempt may be sent: in this app's line, then, first in it, asking the
     /// shared limiter (when there is one and it answers) or the local rule until one grants.
     async fn pace(

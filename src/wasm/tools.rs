@@ -15,8 +15,23 @@ use crate::core::sign;
 use crate::core::verify::{self, Expected, ReplySignature};
 use crate::core::{Error, Input};
 
-const SIGN_FIELDS: &[&str] = &["appId", "appSecret", "mchId", "path", "body", "timestamp", "nonce"];
-const VERIFY_FIELDS: &[&str] = &["appSecret", "timestamp", "nonce", "signature", "body", "nowMs"];
+const SIGN_FIELDS: &[&str] = &[
+    "appId",
+    "appSecret",
+    "mchId",
+    "path",
+    "body",
+    "timestamp",
+    "nonce",
+];
+const VERIFY_FIELDS: &[&str] = &[
+    "appSecret",
+    "timestamp",
+    "nonce",
+    "signature",
+    "body",
+    "nowMs",
+];
 
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -45,7 +60,10 @@ fn optional_text(field: &str, input: &Input) -> Result<Option<String>, Error> {
     match input {
         Input::Missing => Ok(None),
         Input::Str(s) if !s.is_empty() && !s.chars().any(char::is_control) => Ok(Some(s.clone())),
-        _ => Err(Error::invalid(field, "must be a non-empty string without control characters")),
+        _ => Err(Error::invalid(
+            field,
+            "must be a non-empty string without control characters",
+        )),
     }
 }
 
@@ -59,7 +77,10 @@ pub fn sign_request(input: JsValue) -> Result<JsValue, JsValue> {
         let mut raw: SignInput = fields.typed()?;
         let secret = match &raw.app_secret {
             Input::Str(s) => AppSecret::new(s),
-            _ => Err(Error::invalid("appSecret", "must be a string of exactly 32 bytes")),
+            _ => Err(Error::invalid(
+                "appSecret",
+                "must be a string of exactly 32 bytes",
+            )),
         };
         if let Input::Str(s) = &mut raw.app_secret {
             zeroize::Zeroize::zeroize(s);
@@ -67,12 +88,20 @@ pub fn sign_request(input: JsValue) -> Result<JsValue, JsValue> {
         let app_id = header_id("appId", &raw.app_id);
         let mch = mch_id(&raw.mch_id);
         let path = match &raw.path {
-            Input::Str(p) if p.starts_with('/') && !p.chars().any(char::is_control) => Ok(p.clone()),
-            _ => Err(Error::invalid("path", "must be the path and query, starting with /")),
+            Input::Str(p) if p.starts_with('/') && !p.chars().any(char::is_control) => {
+                Ok(p.clone())
+            }
+            _ => Err(Error::invalid(
+                "path",
+                "must be the path and query, starting with /",
+            )),
         };
         let body = match &raw.body {
             Input::Str(b) => Ok(b.clone()),
-            _ => Err(Error::invalid("body", "must be the request body, as a string")),
+            _ => Err(Error::invalid(
+                "body",
+                "must be the request body, as a string",
+            )),
         };
         let timestamp = optional_text("timestamp", &raw.timestamp);
         let nonce = optional_text("nonce", &raw.nonce);
@@ -88,7 +117,10 @@ pub fn sign_request(input: JsValue) -> Result<JsValue, JsValue> {
             None => {
                 let random = Random::of_runtime()?;
                 let bytes = random.bytes16().map_err(|_| {
-                    Error::new(crate::core::ErrorKind::Network, "crypto.getRandomValues failed")
+                    Error::new(
+                        crate::core::ErrorKind::Network,
+                        "crypto.getRandomValues failed",
+                    )
                 })?;
                 sign::nonce_from_bytes(&bytes)
             }
@@ -135,7 +167,10 @@ pub fn verify_reply(input: JsValue) -> Result<JsValue, JsValue> {
         let mut raw: VerifyInput = fields.typed()?;
         let secret = match &raw.app_secret {
             Input::Str(s) => AppSecret::new(s),
-            _ => Err(Error::invalid("appSecret", "must be a string of exactly 32 bytes")),
+            _ => Err(Error::invalid(
+                "appSecret",
+                "must be a string of exactly 32 bytes",
+            )),
         };
         if let Input::Str(s) = &mut raw.app_secret {
             zeroize::Zeroize::zeroize(s);
@@ -154,15 +189,29 @@ pub fn verify_reply(input: JsValue) -> Result<JsValue, JsValue> {
         let now_ms = match raw.now_ms {
             Input::Missing => js_sys::Date::now(),
             Input::Num(n) if n.is_finite() => n,
-            _ => return Err(Error::invalid("nowMs", "must be a number of ms since the epoch")),
+            _ => {
+                return Err(Error::invalid(
+                    "nowMs",
+                    "must be a number of ms since the epoch",
+                ))
+            }
         };
-        let parsed = crate::core::wire::parse(body.as_bytes()).ok().map(|(_, v)| v);
+        let parsed = crate::core::wire::parse(body.as_bytes())
+            .ok()
+            .map(|(_, v)| v);
         let sig = ReplySignature {
             timestamp: &timestamp,
             nonce: &nonce,
             signature: &signature,
         };
-        let outcome = verify::verify(&secret, &sig, &body, parsed.as_ref(), Expected::default(), now_ms);
+        let outcome = verify::verify(
+            &secret,
+            &sig,
+            &body,
+            parsed.as_ref(),
+            Expected::default(),
+            now_ms,
+        );
         Ok(match outcome {
             Ok(_) => Verdict {
                 valid: true,
