@@ -179,10 +179,11 @@ const HINTS = {
 async function close(positionals, values) {
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'close: a transactionId is required' : `close: one transactionId, got ${positionals.length}`);
   const [transactionId] = positionals;
-  const s = await settings(values);
-  need(s, ['appId', 'appSecret', 'mchId']);
+  // The command line's own mistakes first, then the settings.
   const timeoutMs = wholeNumber('timeout', values.timeout, { min: 1, max: 2_147_483_647 });
   const maxRetries = wholeNumber('retries', values.retries, { min: 0, max: 10 });
+  const s = await settings(values);
+  need(s, ['appId', 'appSecret', 'mchId']);
   const offline = values['dry-run'] || values.curl;
   let captured;
   const options = {

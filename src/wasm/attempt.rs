@@ -87,9 +87,17 @@ pub async fn send(
         .and_then(|s| s.as_f64())
         .filter(|s| s.fract() == 0.0 && (0.0..=999.0).contains(s))
         .ok_or_else(not_a_response)?;
-    let headers = response.headers().ok();
-    let header = |name: &str| -> Option<String> { headers.as_ref()?.get(name).ok().flatten() };
-    let length = header("content-length").and_then(|v| v.trim_ascii().parse::<u64>().ok());
+    // Headers that cannot be read are no reply: read as absent, they would make a signed reply
+    // look unsigned.
+    let unreadable = |e: JsValue| {
+        (
+            Interrupted::Network("the reply's headers could not be read".to_string()),
+            Some(e),
+        )
+    };
+    let headers = response.headers().map_err(unreadable)?;
+    let header = |name: &str| headers.get(name).map_err(unreadable);
+    let length = header("content-length")?.and_then(|v| v.trim_ascii().parse::<u64>().ok());
     if length.is_some_and(|n| n > u64::from(max_bytes)) {
         cancel_body(&response);
         return Err((Interrupted::TooLarge, None));
@@ -97,7 +105,7 @@ pub async fn send(
     // A compressed body's Content-Length says nothing of its decoded size: stream it. Without a
     // length it is streamed anyway, and the header is not read.
     let length_known = length.is_some()
-        && !header("content-encoding")
+        && !header("content-encoding")?
             .is_some_and(|e| !e.trim_ascii().eq_ignore_ascii_case("identity"));
     let body = read_body(&response, max_bytes, length_known, &race)
         .await
@@ -109,11 +117,11 @@ pub async fn send(
         status: status as u16,
         body,
         signature: [
-            header("ttpay-timestamp"),
-            header("ttpay-nonce"),
-            header("ttpay-signature"),
+            header("ttpay-timestamp")?,
+            header("ttpay-nonce")?,
+            header("ttpay-signature")?,
         ],
-        retry_after: header("retry-after"),
+        retry_after: header("retry-after")?,
     })
 }
 
@@ -149,9 +157,10 @@ extern "C" {
     fn cancel(this: &Reader) -> Result<JsValue, JsValue>;
 
     /// The global fetch, looked up at each call (not through `window`: Node, Deno and Workers
-    /// have none).
+    /// have none). The second argument is an empty init of our own: with none, Node's fetch
+    /// defaults it to `{}`, whose members a polluted Object.prototype would supply.
     #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(request: &web_sys::Request) -> Result<JsValue, JsValue>;
+    fn global_fetch(request: &web_sys::Request, init: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 enum BodyError {
@@ -257,7 +266,9 @@ fn call_fetch(
     req: &Request<'_>,
     signal: &AbortSignal,
 ) -> Result<Promise, JsValue> {
-    let init = RequestInit::new();
+    // A null-prototype init: a member it does not set (`referrer`, `mode`, `dispatcher`…) is not
+    // looked up on a polluted Object.prototype.
+    let init: RequestInit = bare_object().unchecked_into();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(req.body));
     init.set_signal(Some(signal));
@@ -278,11 +289,17 @@ fn call_fetch(
                 sent.append(name, value)?;
             }
             init.set_headers(&sent);
-            global_fetch(&web_sys::Request::new_with_str_and_init(req.url, &init)?)?
+            let request = web_sys::Request::new_with_str_and_init(req.url, &init)?;
+            global_fetch(&request, &bare_object())?
         }
     };
     // An injected fetch may return a plain value or a thenable: normalise to a Promise.
     promise_resolve(&pending)
+}
+
+/// `Object.create(null)`.
+fn bare_object() -> JsValue {
+    js_sys::Object::create(&JsValue::NULL.unchecked_into::<js_sys::Object>()).into()
 }
 
 /// A short text for a JavaScript error: its message, and its cause's (Node puts the socket

@@ -35,9 +35,16 @@ extern "C" {
     /// `Array.isArray` throws for a revoked Proxy.
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     pub fn is_array(value: &JsValue) -> Result<bool, JsValue>;
-    /// `Promise.resolve` reads `then` (and a promise's `constructor`), which may be getters.
-    #[wasm_bindgen(catch, js_namespace = Promise, js_name = resolve)]
-    pub fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// A promise of our own that settles as `value` does. Not `Promise.resolve(value)`: that hands
+/// back a native promise as it is, own `then` and all, and awaiting it would call that `then`
+/// inside a wasm frame. `resolve(value)` reads `then` and calls it in a later job, with anything
+/// they throw turned into a rejection; the promise awaited has no members of anyone else's.
+pub fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue> {
+    Ok(Promise::new(&mut |resolve, _| {
+        let _ = resolve.call1(&JsValue::UNDEFINED, value);
+    }))
 }
 
 // The bytes of what a reply handed over, measured by the built-in getters (taken from the

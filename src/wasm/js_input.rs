@@ -19,6 +19,8 @@ use crate::core::Error;
 
 /// Option names longer than this are not copied whole: no option is nearly this long.
 const MAX_NAME_UNITS: u32 = 64;
+/// The most own properties an options object may have.
+const MAX_NAMES: u32 = 256;
 
 /// An options object as read once: its own string keys, and the safe copy serde reads.
 pub struct Fields {
@@ -56,6 +58,14 @@ impl Fields {
             ));
         }
         let keys = Reflect::own_keys(value.unchecked_ref()).map_err(unreadable)?;
+        // No options object has more than a few dozen: a huge one is refused before its names
+        // are copied into wasm memory.
+        if keys.length() > MAX_NAMES {
+            return Err(Error::invalid(
+                what,
+                format!("must have at most {MAX_NAMES} own properties (got {})", keys.length()),
+            ));
+        }
         let names: Vec<String> = keys
             .iter()
             .filter_map(|k| k.dyn_into::<JsString>().ok())

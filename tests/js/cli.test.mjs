@@ -182,7 +182,9 @@ test("sign matches every request vector; verify accepts the vectors' replies and
 });
 
 test('mock runs in the foreground, prints its URL and the demo credentials, and stops on Ctrl-C', async () => {
-  const child = spawn('npx', ['--offline', 'ttpay-wasm', 'mock', '--port', '0', '--orders', 'cli-1,cli-2:SUCCESS'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The bin itself (npx runs it through a shell, which would take the Ctrl-C).
+  const bin = join(project, 'node_modules/.bin/ttpay-wasm');
+  const child = spawn(process.execPath, [bin, 'mock', '--port', '0', '--orders', 'cli-1,cli-2:SUCCESS'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -199,7 +201,7 @@ test('mock runs in the foreground, prints its URL and the demo credentials, and 
     assert.equal(closed.code, 0, closed.stderr);
     const paid = await cli(['close', 'cli-2'], { env: { ...credentials({ url }) } });
     assert.equal(paid.code, 8);
-    // Ctrl-C: npx forwards SIGINT to the command.
+    // Ctrl-C.
     child.kill('SIGINT');
     const { code } = await exited;
     assert.equal(code, 0, stdout);
