@@ -39,7 +39,8 @@ The secret is never taken as an argument.
 
 Run 'ttpay-wasm <command> --help' for a command's options.
 Exit codes: 0 ok, 2 usage, 3 invalid_argument, 4 network, 5 timeout, 6 aborted, 7 http, 8 api,
-9 invalid_response, 10 signature, 11 verify: signature does not hold, 1 anything else.`,
+9 invalid_response, 10 signature, 11 verify: signature does not hold, 1 anything else.
+(Node 20 also reads --env-file itself: a missing file stops it first, with exit code 9.)`,
   close: `Usage: ttpay-wasm close <transactionId> [options]
 
   --env-file <path>     read TTPAY_* variables from a dotenv file (the environment wins)

@@ -72,13 +72,17 @@ test('--help for the program and each command; usage mistakes are one line and e
     [['sign', '--body', '{}'], /--path is required/],
     [['verify', '--nonce', 'n', '--signature', 's', '--body', '{}'], /--timestamp is required/],
     [['mock', '--port', 'http'], /--port: must be a whole number/],
-    [['close', 'x', '--env-file', '/nonexistent/.env'], /--env-file: cannot read/],
   ]) {
     const r = clean(await cli(args));
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, message);
   }
+  // A missing --env-file: Node 20 reads the flag itself wherever it stands (and stops with its own
+  // message, exit code 9); otherwise the command says so, exit code 2. Either way it names the file.
+  const missing = clean(await cli(['close', 'x', '--env-file', '/nonexistent/.env']));
+  assert.ok([2, 9].includes(missing.code), missing.stderr);
+  assert.match(missing.stderr, /\/nonexistent\/.env/);
 });
 
 test('close: human output, --json, credentials from the environment, an --env-file or stdin', async (t) => {

@@ -669,3 +669,93 @@ test('arrayBuffer() resolving to an array-like is refused by its size at once, n
     assert.equal(diagnostics().wasmMemoryBytes, heap, 'wasm memory grew');
   }
 });
+
+// ---- A later attacker's pass over the packed package ----
+
+/** A native promise whose own `then` throws: awaiting it the usual way runs that `then`. */
+function poisonedPromise() {
+  const p = Promise.resolve(undefined);
+  p.then = () => {
+    throw new Error('BOOM from then');
+  };
+  return p;
+}
+
+test("a hook or a fetch whose promise has its own throwing then neither crashes the process nor hangs the call", async (t) => {
+  const mock = await mockFor(t);
+  mock.injectFault({ mode: 'html-502', times: 1, transactionId: 'order-1001' });
+  const hooks = { onRequest: poisonedPromise, onResponse: poisonedPromise, onRetry: poisonedPromise };
+  const client = clientFor(mock, { hooks, deadlineMs: 5_000 });
+  // A failed first attempt runs every hook, onRetry included.
+  const ok = await client.closeOrder({ transactionId: 'order-1001' });
+  assert.equal(ok.attempts, 2);
+  const fetch = () => poisonedPromise();
+  const err = await rejection(new TTPayClient({ ...DEMO_APP, fetch, rateLimitPerSecond: null, maxRetries: 0 }).closeOrder({ transactionId: 'x' }));
+  assertTTPayError(err, 'network');
+  assert.equal((await client.closeOrder({ transactionId: 'order-1002' })).code, 0, 'the instance lives on');
+});
+
+test('reply headers that cannot be read are a network error, never an unsigned success', async () => {
+  const body = new TextEncoder().encode('{"code":0,"msg":"ok"}');
+  const reply = (headers) => async () => ({ status: 200, headers, body: null, arrayBuffer: async () => body.buffer });
+  const revokedHeaders = Proxy.revocable({}, {});
+  revokedHeaders.revoke();
+  for (const headers of [{ get() { throw new Error('get'); } }, revokedHeaders.proxy, throwing('get')]) {
+    const client = new TTPayClient({ ...DEMO_APP, fetch: reply(headers), rateLimitPerSecond: null, maxRetries: 0 });
+    const err = await rejection(client.closeOrder({ transactionId: 'x' }));
+    assertTTPayError(err, 'network');
+    assert.match(err.message, /headers could not be read/);
+  }
+  class Throwing extends Response {
+    get headers() {
+      throw new Error('headers getter');
+    }
+  }
+  const sub = new TTPayClient({ ...DEMO_APP, fetch: async () => new Throwing('{"code":0}'), rateLimitPerSecond: null, maxRetries: 0 });
+  assertTTPayError(await rejection(sub.closeOrder({ transactionId: 'x' })), 'network');
+});
+
+test('an options object with more own properties than any options object has is refused before they are copied', async () => {
+  const huge = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]));
+  const before = diagnostics().wasmMemoryBytes;
+  const err = thrown(() => new TTPayClient({ ...DEMO_APP, ...huge }));
+  assertTTPayError(err, 'invalid_argument');
+  assert.match(err.message, /^options: must have at most 256 own properties \(got 100003\)/);
+  const client = new TTPayClient({ ...DEMO_APP, rateLimitPerSecond: null });
+  assertTTPayError(await rejection(client.closeOrder({ transactionId: 'x', ...huge })), 'invalid_argument');
+  assert.equal(diagnostics().wasmMemoryBytes, before);
+});
+
+test('a polluted Object.prototype.headers or mode changes nothing the global fetch sends; body, method, referrer or dispatcher never make a success of anything but the signed request', async () => {
+  const { execFileSync } = await import('node:child_process');
+  // In a process of its own, with its own mock and Node's fetch loaded before the pollution, as in
+  // a running service.
+  const probe = (member, value) => `
+    const { startMockServer, DEMO_APP } = await import('ttpay-wasm/mock');
+    const m = await import('ttpay-wasm');
+    const mock = await startMockServer();
+    const client = new m.TTPayClient({ ...DEMO_APP, baseUrl: mock.url, rateLimitPerSecond: null, maxRetries: 0, timeoutMs: 5000 });
+    await fetch(mock.url + '/_mock/stats');
+    Object.prototype[${JSON.stringify(member)}] = ${JSON.stringify(value)};
+    const r = await client.closeOrder({ transactionId: 'order-1001' }).then((r) => ({ code: r.code, verified: r.verified }), (e) => ({ kind: e.kind }));
+    delete Object.prototype[${JSON.stringify(member)}];
+    const sent = mock.requests().filter((q) => q.url === '/v1/transaction/close');
+    console.log(JSON.stringify({ r, sent: sent.map((q) => ({ method: q.method, body: q.body, evil: q.headers['x-evil'] ?? null, referer: q.headers.referer ?? null })) }));
+    await mock.close();`;
+  const run = (member, value) =>
+    JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe(member, value)], { cwd: new URL('../..', import.meta.url), encoding: 'utf8', timeout: 30_000 }).trim());
+  const genuine = JSON.stringify({ app_id: DEMO_APP.appId, mch_id: DEMO_APP.mchId, transaction_id: 'order-1001' });
+  for (const [member, value] of [['headers', { 'x-evil': '1' }], ['mode', 'no-cors']]) {
+    const out = run(member, value);
+    assert.deepEqual(out.r, { code: 0, verified: true }, member);
+    assert.deepEqual(out.sent, [{ method: 'POST', body: genuine, evil: null, referer: null }], member);
+  }
+  // Node's own fetch internals read these from objects of their own (out of this package's
+  // reach; Node even sends a polluted body): the call then fails, since what TTPay gets is not
+  // what was signed. Never a success for anything but the signed request.
+  for (const [member, value] of [['body', 'evil'], ['method', 'GET'], ['referrer', 'https://evil.example/'], ['dispatcher', 'evil']]) {
+    const out = run(member, value);
+    if (out.r.code === 0) assert.deepEqual(out.sent.map((q) => q.body), [genuine], member);
+    else assert.ok(['network', 'api'].includes(out.r.kind), `${member}: ${JSON.stringify(out.r)}`);
+  }
+});
