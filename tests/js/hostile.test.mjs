@@ -8,6 +8,7 @@ import { getEventListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { TTPayClient, TTPayError, closeOrder, diagnostics } from 'ttpay-wasm';
 import {
   DEMO_APP,
@@ -758,4 +759,35 @@ test('a polluted Object.prototype.headers or mode changes nothing the global fet
     if (out.r.code === 0) assert.deepEqual(out.sent.map((q) => q.body), [genuine], member);
     else assert.ok(['network', 'api'].includes(out.r.kind), `${member}: ${JSON.stringify(out.r)}`);
   }
+});
+
+test('forged-sequences.json through the package: every step verifies or is refused as it says', async () => {
+  const { execFileSync } = await import('node:child_process');
+  // A process of its own: its clock is set back to each step's, and its one wasm instance must hold
+  // no replies of other tests (a reply table that had to forget newer entries refuses older ones).
+  const probe = `
+    import { readFileSync } from 'node:fs';
+    const { TTPayClient } = await import('ttpay-wasm');
+    const { sequences } = JSON.parse(readFileSync(${JSON.stringify(fileURLToPath(new URL('../../../shared/ttpay/forged-sequences.json', import.meta.url)))}, 'utf8'));
+    const outcomes = [];
+    for (const seq of sequences) {
+      let step;
+      const fetch = async () => {
+        Date.now = () => step.request_sent_at_ms + 50; // the reply arrives 50 ms after the request
+        return new Response(step.body, { headers: { 'ttpay-timestamp': step.ttpay_timestamp, 'ttpay-nonce': step.ttpay_nonce, 'ttpay-signature': step.signature } });
+      };
+      const client = new TTPayClient({ appId: 'seq', mchId: 'm', appSecret: seq.app_secret, fetch, rateLimitPerSecond: null, maxRetries: 0 });
+      for (step of seq.steps) {
+        Date.now = () => step.request_sent_at_ms;
+        const got = await client.closeOrder({ transactionId: seq.request_transaction_id }).then(
+          (r) => (r.verified ? 'verified' : 'unverified'),
+          (e) => (e.kind === 'signature' ? 'refused' : 'error ' + e.kind + ': ' + e.message),
+        );
+        outcomes.push({ name: seq.name, step: seq.steps.indexOf(step) + 1, expect: step.expect, got });
+      }
+    }
+    console.log(JSON.stringify(outcomes));`;
+  const outcomes = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: new URL('../..', import.meta.url), encoding: 'utf8', timeout: 30_000 }).trim());
+  assert.ok(outcomes.length >= 5, JSON.stringify(outcomes));
+  for (const o of outcomes) assert.equal(o.got, o.expect, `${o.name}, step ${o.step}`);
 });

@@ -125,20 +125,26 @@ test('Cloudflare Worker (workerd via Miniflare), bundled by wrangler', async () 
     modulesRoot: join(dir, 'out'),
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-04-01',
-    bindings: { TTPAY_BASE_URL: mock.url, TTPAY_APP_ID: DEMO_APP.appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId },
+    bindings: { TTPAY_BASE_URL: mock.url, TTPAY_APP_ID: DEMO_APP.appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId, WORKER_TOKEN: 'worker-test-token' },
   });
   try {
-    const ok = await mf.dispatchFetch('http://worker.test/?transactionId=order-worker');
+    const auth = { headers: { authorization: 'Bearer worker-test-token' } };
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-of-any-length' }, { authorization: 'Bearer worker-test-toke' }]) {
+      const denied = await mf.dispatchFetch('http://worker.test/?transactionId=order-worker', { headers });
+      assert.equal(denied.status, 401, JSON.stringify(headers));
+    }
+    assert.equal(mock.order('order-worker').state, 'NOTPAY', 'nothing closed without the token');
+    const ok = await mf.dispatchFetch('http://worker.test/?transactionId=order-worker', auth);
     const okBody = await ok.json();
     assert.equal(ok.status, 200, JSON.stringify(okBody));
     assert.equal(okBody.result.code, 0);
     assert.equal(okBody.result.verified, true);
-    const bad = await mf.dispatchFetch('http://worker.test/?transactionId=no-such-order');
+    const bad = await mf.dispatchFetch('http://worker.test/?transactionId=no-such-order', auth);
     const badBody = await bad.json();
     assert.equal(bad.status, 422);
     assert.deepEqual({ name: badBody.error.name, kind: badBody.error.kind, code: badBody.error.code }, { name: 'TTPayError', kind: 'api', code: 12002 });
     // Refused before sending: the field is named, the status says it was the caller's input.
-    const refused = await mf.dispatchFetch('http://worker.test/?transactionId=%01');
+    const refused = await mf.dispatchFetch('http://worker.test/?transactionId=%01', auth);
     const refusedBody = await refused.json();
     assert.equal(refused.status, 400);
     assert.equal(refusedBody.error.kind, 'invalid_argument');
