@@ -63,7 +63,10 @@ impl Fields {
         if keys.length() > MAX_NAMES {
             return Err(Error::invalid(
                 what,
-                format!("must have at most {MAX_NAMES} own properties (got {})", keys.length()),
+                format!(
+                    "must have at most {MAX_NAMES} own properties (got {})",
+                    keys.length()
+                ),
             ));
         }
         let names: Vec<String> = keys
