@@ -159,6 +159,7 @@ async function burst(arm, n, url) {
   maxLateMs = 0;
   const latencies = new Float64Array(n);
   const errors = {};
+  const messages = {};
   t0 = performance.now();
   const pending = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -169,7 +170,7 @@ async function burst(arm, n, url) {
         latencies[i] = performance.now() - s;
         const k = err?.kind ?? err?.cause?.code ?? err?.name ?? 'error';
         errors[k] = (errors[k] ?? 0) + 1;
-        if (!errors.first) errors.first = String(err?.message ?? err).slice(0, 300);
+        messages[k] ??= String(err?.message ?? err).slice(0, 300);
       },
     );
   }
@@ -191,7 +192,7 @@ async function burst(arm, n, url) {
     p50Ms: r2(pct(50)), p99Ms: r2(pct(99)), maxMs: r2(sorted[n - 1]),
     cpuMs: r2((cpu.user + cpu.system) / 1000),
     rssMB: r2(process.memoryUsage().rss / 1048576), wasmMemoryBytes,
-    errors,
+    errors, messages,
   };
 }
 
@@ -296,6 +297,7 @@ async function bursts() {
         p50Ms: m('p50Ms'), p99Ms: m('p99Ms'), maxMs: m('maxMs'), cpuMs: m('cpuMs'), rssMB: m('rssMB'),
         wasmMemoryBytes: arm === 'sdk' ? Math.max(...rs.map((x) => x.wasmMemoryBytes)) : null,
         errors: rs.map((x) => x.errors).filter((e) => Object.keys(e).length),
+        messages: Object.assign({}, ...rs.map((x) => x.messages ?? {})),
       });
     }
   }

@@ -287,7 +287,13 @@ function figuresOf(run, tag, { arrivals, summaries, events }) {
         const own = arrivals.filter((a) => processOf(tag, a.order) === k && a.at >= from && a.at < to).map((a) => a.at);
         return own.length ? measure(own).maxInWindow : 0;
       });
-    const phase = (from, to) => ({ ...windowFigures(at(from, to)), maxInWindowPerProcess: byProcess(from, to), seconds: Math.round((Math.min(to, Math.max(...times)) - from) / 100) / 10 });
+    // A phase is too short for the rate that leaves out its first and last second: its
+    // requests over its length instead.
+    const phase = (from, to) => {
+      const ts = at(from, to);
+      const seconds = (Math.min(to, Math.max(...times)) - Math.max(from, Math.min(...times))) / 1000;
+      return { ...windowFigures(ts), perSecond: Math.round((ts.length / seconds) * 100) / 100, maxInWindowPerProcess: byProcess(from, to), seconds: Math.round(seconds * 10) / 10 };
+    };
     out.phases = {
       beforeKill: phase(-Infinity, events.killedAt),
       whileDown: phase(events.killedAt, events.backAt),
@@ -366,7 +372,7 @@ export function limiterTable(figures) {
   ];
   const kills = rows.filter((r) => r.phases);
   if (kills.length) {
-    const ph = (p) => (p.requests ? `${p.requests} req, ${f(p.callsPerSecond, 2)}/s, max ${p.maxInWindow} (per process ${p.maxInWindowPerProcess.join('/')})` : '0 req');
+    const ph = (p) => (p.requests ? `${p.requests} req in ${f(p.seconds, 1)} s (${f(p.perSecond, 2)}/s), max ${p.maxInWindow} (per process ${p.maxInWindowPerProcess.join('/')})` : '0 req');
     lines.push(
       '',
       '| Redis killed, policy | pass | killed / back at | before | while down | after its return | from 1 s after its return | errors |',
