@@ -225,7 +225,7 @@ async function durableObjectRun(run, consumer, tag) {
   });
   const names = ['ttpay-close-order-do', 'ttpay-second-worker'];
   const dirs = ['worker-durable-object', 'worker-second'];
-  const bindings = { TTPAY_BASE_URL: mock.url, TTPAY_APP_ID: appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId };
+  const bindings = { TTPAY_BASE_URL: mock.url, TTPAY_APP_ID: appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId, WORKER_TOKEN: 'bench-token' };
   const worker = (w, limiter) => {
     const out = join(consumer, dirs[w], 'out');
     return {
@@ -245,7 +245,7 @@ async function durableObjectRun(run, consumer, tag) {
       const s = summaries[w];
       while (performance.now() - start < RUN_MS) {
         const began = performance.now();
-        const res = await fetchers[w].fetch(`http://worker.test/?transactionId=${tag}-${w}-${i}`);
+        const res = await fetchers[w].fetch(`http://worker.test/?transactionId=${tag}-${w}-${i}`, { headers: { authorization: 'Bearer bench-token' } });
         const body = await res.json().catch(() => null);
         s.calls += 1;
         s.maxCallMs = Math.max(s.maxCallMs, Math.round(performance.now() - began));

@@ -229,3 +229,20 @@ test('the bin runs on Node 18 too', async (t) => {
   const r = clean(await cli(['close', 'order-1001', '--json'], { env: credentials(mock), node: node18 }));
   assert.equal(r.code, 0, r.stderr);
 });
+
+test('bunx ttpay-wasm and deno run -A npm:ttpay-wasm close an order too', async (t) => {
+  const mock = await mockFor(t);
+  const runWith = (cmd, args) =>
+    new Promise((resolve) => {
+      execFile(cmd, args, { cwd: project, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...credentials(mock) }, timeout: 90_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      );
+    });
+  const bunx = clean(await runWith(join(root, 'node_modules/.bin/bunx'), ['ttpay-wasm', 'close', 'order-1001', '--json']));
+  assert.equal(bunx.code, 0, bunx.stderr);
+  assert.equal(JSON.parse(bunx.stdout).result.verified, true);
+  const deno = clean(await runWith(join(root, 'node_modules/.bin/deno'), ['run', '-A', 'npm:ttpay-wasm', 'close', 'order-1002', '--json']));
+  assert.equal(deno.code, 0, deno.stderr);
+  assert.equal(JSON.parse(deno.stdout).result.verified, true);
+  assert.equal(mock.order('order-1002').state, 'CLOSED');
+});
