@@ -67,6 +67,19 @@ fn optional_text(field: &str, input: &Input) -> Result<Option<String>, Error> {
     }
 }
 
+/// The AES key of the secret given, whose bytes are then zeroed (as the client's are).
+fn secret_of(input: &mut Input) -> Result<AppSecret, Error> {
+    let secret = match &*input {
+        Input::Str(s) => AppSecret::new(s),
+        _ => Err(Error::invalid(
+            "appSecret",
+            "must be a string of exactly 32 bytes",
+        )),
+    };
+    input.wipe();
+    secret
+}
+
 /// `signRequest({ appId, appSecret, mchId, path, body, timestamp?, nonce? })`: the signing string,
 /// the signature and the `Authorization` header TTPay expects for that request.
 #[wasm_bindgen(js_name = signRequest)]
@@ -75,16 +88,7 @@ pub fn sign_request(input: JsValue) -> Result<JsValue, JsValue> {
         let fields = Fields::read(&input, "input", false, SIGN_FIELDS, &[])?;
         check_names(fields.names(), SIGN_FIELDS)?;
         let mut raw: SignInput = fields.typed()?;
-        let secret = match &raw.app_secret {
-            Input::Str(s) => AppSecret::new(s),
-            _ => Err(Error::invalid(
-                "appSecret",
-                "must be a string of exactly 32 bytes",
-            )),
-        };
-        if let Input::Str(s) = &mut raw.app_secret {
-            zeroize::Zeroize::zeroize(s);
-        }
+        let secret = secret_of(&mut raw.app_secret);
         let app_id = header_id("appId", &raw.app_id);
         let mch = mch_id(&raw.mch_id);
         let path = match &raw.path {
@@ -165,16 +169,7 @@ pub fn verify_reply(input: JsValue) -> Result<JsValue, JsValue> {
         let fields = Fields::read(&input, "input", false, VERIFY_FIELDS, &[])?;
         check_names(fields.names(), VERIFY_FIELDS)?;
         let mut raw: VerifyInput = fields.typed()?;
-        let secret = match &raw.app_secret {
-            Input::Str(s) => AppSecret::new(s),
-            _ => Err(Error::invalid(
-                "appSecret",
-                "must be a string of exactly 32 bytes",
-            )),
-        };
-        if let Input::Str(s) = &mut raw.app_secret {
-            zeroize::Zeroize::zeroize(s);
-        }
+        let secret = secret_of(&mut raw.app_secret);
         let text = |field: &str, input: &Input| match input {
             Input::Str(s) => Ok(s.clone()),
             _ => Err(Error::invalid(field, "must be a string")),

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { TTPayClient } from 'ttpay-wasm';
 import { startMockServer } from 'ttpay-wasm/mock';
 import { DEMO_APP, assertTTPayError, clientFor, mockFor, rejection } from './helpers.mjs';
+import { mostInWindow } from './fixtures/scale-out.mjs';
 
 /** An app of its own, so the process-wide bucket of one test does not touch another's. */
 async function appMock(t, appId, orders = 10) {
@@ -20,16 +21,6 @@ function sendTimes() {
   return { times, hooks: { onRequest: () => times.push(performance.now()) } };
 }
 
-/** The most sends in any window of `windowMs` (a send exactly `windowMs` after another is outside). */
-function mostInWindow(times, windowMs) {
-  const sorted = [...times].sort((x, y) => x - y);
-  let most = 0;
-  for (let i = 0, j = 0; j < sorted.length; j++) {
-    while (sorted[j] - sorted[i] >= windowMs) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
 
 test('the limiter spaces the sends of one appId 210 ms apart, across clients: never six in a second', async (t) => {
   const { app, mock } = await appMock(t, 'limited-app', 12);
