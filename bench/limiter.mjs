@@ -16,7 +16,8 @@
 //   node-redis, each reconnecting every 100 ms, rateLimiterTimeoutMs at its default (1000 ms).
 //
 // For each run: the largest number of arrivals in any sliding 1000 ms window (overall, and over
-// windows starting a second or more after the first arrival), the shortest span of 6 arrivals, the
+// windows starting a second or more after the first arrival), the same for the sends (when each
+// caller process handed a request to fetch: what the limiter let go; arrivals add the way there), the shortest span of 6 arrivals, the
 // achieved rate (mean spacing with the first and last second left out), each process's share, and
 // for the kill runs the same per phase. The caller processes and measures are the scale-out
 // test's (tests/js/fixtures/scale-out.mjs). Every server is on 127.0.0.1 and bounded in time.
@@ -167,7 +168,7 @@ async function callersRun(run, redisUrl, tag) {
     const configs = callerConfigs({
       processes, loops, runMs, deadlineMs: DEADLINE_MS, mock, tag, redisUrl,
       store: run.limiter === 'embedded' ? 'none' : run.store === 'mixed' ? (k) => (k % 2 ? 'node-redis' : 'ioredis') : run.store,
-      extra: { appId, ...(policy && { onRateLimiterError: policy }) },
+      extra: { appId, logSends: true, ...(policy && { onRateLimiterError: policy }) },
     });
     const { startedAt, results } = await runCallers(configs, runMs + DEADLINE_MS + 30_000);
     events.startedAt = startedAt;
@@ -280,6 +281,13 @@ function figuresOf(run, tag, { arrivals, summaries, events }) {
     ...w, ok: summaries.reduce((n, s) => n + s.ok, 0), errors,
     maxCallMs: Math.max(...summaries.map((s) => s.maxCallMs)), perProcess,
   };
+  // When the requests left their processes (the onRequest hook's Date.now()), on this run's clock:
+  // a window that holds more arrivals than sends was made after the client let go of the request.
+  const sends = summaries.flatMap((s) => s.sends ?? []).map((at) => at - performance.timeOrigin);
+  if (sends.length) {
+    const firstSend = Math.min(...sends);
+    out.sent = { maxInWindow: measure(sends).maxInWindow, afterFirstSecond: measure(sends.filter((at) => at >= firstSend + 1000)).maxInWindow };
+  }
   if (run.policy) {
     const at = (from, to) => times.filter((t) => t >= from && t < to);
     const byProcess = (from, to) =>
@@ -367,7 +375,8 @@ export function limiterTable(figures) {
     ...rows.map((r) => {
       if (r.error) return `| ${r.label} | ${r.processes} × ${r.callersPerProcess} | ${r.pass} | FAILED: ${r.error.split('\n')[0]} | | | | | |`;
       const each = r.processes > 1 ? r.perProcess.map((p) => `${f(p.share * 100)} %, ${f(p.callsPerSecond, 2)}/s, ${p.maxInWindow}`).join(' · ') : '—';
-      return `| ${r.label} | ${r.processes} × ${r.callersPerProcess} | ${r.pass} | ${f(r.callsPerSecond, 2)}/s | ${win(r)} | ${win(r.afterFirstSecond)} | ${each} | ${f(r.requests)} (${errs(r.errors)}) | ${f(r.maxCallMs)} ms |`;
+      const sent = (n) => (n === undefined ? '' : `; sent: ${n}`);
+      return `| ${r.label} | ${r.processes} × ${r.callersPerProcess} | ${r.pass} | ${f(r.callsPerSecond, 2)}/s | ${win(r)}${sent(r.sent?.maxInWindow)} | ${win(r.afterFirstSecond)}${sent(r.sent?.afterFirstSecond)} | ${f(r.requests)} (${errs(r.errors)}) | ${f(r.maxCallMs)} ms |`;
     }),
   ];
   const kills = rows.filter((r) => r.phases);

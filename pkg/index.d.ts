@@ -103,13 +103,19 @@ export interface RateLimiterAcquireOptions {
   intervalMs: number;
   /** The call's signal, to abort the store request with; the client does the waiting itself. */
   signal: TTPayAbortSignal | undefined;
+  /**
+   * Who asks: 16 hex digits, random per wasm instance (process or Worker isolate), so the store can
+   * serve the processes asking it in turn (the Redis script and the Durable Object do).
+   */
+  asker: string;
 }
 
 /**
  * A shared rate limiter. `acquire` grants a send for `key` (the appId) only now: it resolves to 0
  * when the key's last grant is at least `intervalMs` ago (and records this one), or to the ms, at
  * most `intervalMs`, until it will be (recording nothing). The client asks again, honours the
- * signal and the deadline, and bounds `acquire` by `rateLimiterTimeoutMs`.
+ * signal and the deadline, and bounds `acquire` by `rateLimiterTimeoutMs`. A store may also make
+ * the askers take turns: answer a wait to one that is not first while another is.
  */
 export interface RateLimiter {
   acquire(key: string, options: RateLimiterAcquireOptions): number | Promise<number>;

@@ -1,10 +1,14 @@
 // A shared rate limiter on a Cloudflare Durable Object: one object per appId (`idFromName`) decides
 // for every Worker isolate, everywhere, one request at a time. It keeps the time of the app's last
 // send and grants a send only now, never later: it answers 0 (send now: recorded) when that is at
-// least `intervalMs` ago, or else the ms until it will be (nothing recorded: the Worker asks again).
+// least `intervalMs` ago, or else the ms until asking again (nothing recorded). The isolates asking
+// take turns, as with the Redis script (ttpay-wasm/redis): each asker joins a queue when it first
+// asks, a free send goes to the first of them unless it is more than a quarter interval late, and
+// an asker that stops asking leaves the queue two intervals later.
 import { DurableObject } from 'cloudflare:workers';
 
 const MAX_INTERVAL_MS = 60_000;
+const ASKER = /^[\w-]{1,64}$/;
 
 /**
  * The Durable Object class. Export it from your Worker's main module and bind it (see the
@@ -12,28 +16,49 @@ const MAX_INTERVAL_MS = 60_000;
  */
 export class TTPayRateLimiter extends DurableObject {
   #last;
+  /** asker → { joined, seen }, in the order they joined. Memory only: a restart empties it. */
+  #queue = new Map();
 
   /**
-   * A send now, or how long until one may be. Called over RPC by `durableObjectRateLimiter`.
-   * Throws for an interval it cannot use, before anything is read or stored.
+   * A send now, or how long until asking again. Called over RPC by `durableObjectRateLimiter`.
+   * Throws for an interval or asker it cannot use, before anything is read or stored.
    */
-  async acquire(intervalMs) {
+  async acquire(intervalMs, asker) {
     if (typeof intervalMs !== 'number' || !(intervalMs >= 1 && intervalMs <= MAX_INTERVAL_MS)) {
       throw new RangeError(`TTPayRateLimiter: intervalMs must be a number of ms from 1 to ${MAX_INTERVAL_MS}`);
+    }
+    if (asker !== undefined && (typeof asker !== 'string' || !ASKER.test(asker))) {
+      throw new TypeError('TTPayRateLimiter: asker must be 1 to 64 of A-Z, a-z, 0-9, _ and -');
     }
     if (this.#last === undefined) {
       const stored = await this.ctx.storage.get('last');
       this.#last = Number.isFinite(stored) ? stored : -Infinity;
     }
     const now = Date.now();
-    if (now >= this.#last + intervalMs || this.#last > now + intervalMs) {
+    const queue = this.#queue;
+    if (asker !== undefined) {
+      const mine = queue.get(asker);
+      if (mine) mine.seen = now;
+      else queue.set(asker, { joined: now, seen: now });
+    }
+    let front;
+    for (const [id, { seen }] of queue) {
+      if (seen < now - 2 * intervalMs || seen > now + intervalMs) queue.delete(id);
+      else front ??= id;
+    }
+    const free = this.#last > now + intervalMs ? now : this.#last + intervalMs;
+    const grace = intervalMs / 4;
+    const first = asker === undefined || front === undefined || front === asker;
+    if (now >= free && (first || now >= free + grace)) {
       this.#last = now;
+      if (asker !== undefined) queue.delete(asker);
       // Not awaited: the output gate holds this reply until the write is durable, and the object
       // answers the next caller from memory meanwhile.
       this.ctx.storage.put('last', now);
       return 0;
     }
-    return Math.max(1, Math.ceil(this.#last + intervalMs - now));
+    const at = first ? free : now < free ? free + intervalMs / 10 : free + grace;
+    return Math.max(1, Math.min(intervalMs, Math.ceil(at - now)));
   }
 }
 
@@ -43,6 +68,6 @@ export class TTPayRateLimiter extends DurableObject {
  */
 export function durableObjectRateLimiter(namespace) {
   return {
-    acquire: (key, { intervalMs }) => namespace.get(namespace.idFromName(key)).acquire(intervalMs),
+    acquire: (key, { intervalMs, asker }) => namespace.get(namespace.idFromName(key)).acquire(intervalMs, asker),
   };
 }

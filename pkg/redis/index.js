@@ -4,30 +4,74 @@
 // this file imports nothing.
 //
 // The script grants a send only now, never later: it keeps the time of the app's last send and
-// answers 0 (send now: recorded) when it is at least `intervalMs` ago, or else the ms until it
-// will be (nothing recorded: ask again then). Nothing is reserved ahead, so an aborted caller, a
-// lost process or a restarted Redis leaves no debt.
+// answers 0 (send now: recorded) when it is at least `intervalMs` ago, or else the ms until the
+// asker should ask again (nothing reserved). The processes asking take turns: each asker (one per
+// process) joins the key's queue when it first asks, and a free send goes to the first of them;
+// only when that one is more than a quarter interval late may another take it. An asker that stops
+// asking leaves the queue two intervals later. So an aborted caller, a lost process or a restarted
+// Redis leaves no debt, and no process waits behind the others for more than its turn.
 
 /**
- * The script. KEYS[1]: the app's key. ARGV[1]: the least ms between two sends (1 to 60000).
- * Anything else is refused with an error, before the key is touched; so is a key that holds
- * anything but a time.
+ * The script. KEYS[1]: the app's key (a hash: `last`, the last grant's time, and `w:<asker>`,
+ * "<joined> <seen>" per asker in the queue). ARGV[1]: the least ms between two sends (1 to
+ * 60000). ARGV[2], optional: the asker's id (1 to 64 of `A-Za-z0-9_-`); without it the caller
+ * takes no turn (a free send is its own). Anything else is refused with an error before the key
+ * is touched; so is a key that holds anything but this.
  */
 export const RATE_LIMIT_SCRIPT = `local interval = tonumber(ARGV[1])
-if not interval or interval ~= interval or interval < 1 or interval > 60000 then
+local asker = ARGV[2]
+if not interval or interval ~= interval or interval < 1 or interval > 60000
+  or (asker and (#asker > 64 or not string.match(asker, '^[%w_-]+$'))) then
   return redis.error_reply('ttpay: bad arguments')
+end
+local key = KEYS[1]
+local kind = redis.call('TYPE', key)['ok']
+if kind ~= 'hash' and kind ~= 'none' then
+  return redis.error_reply('ttpay: the key holds no time')
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local last = tonumber(redis.call('GET', KEYS[1]) or '-1e300')
-if not last or last ~= last then
-  return redis.error_reply('ttpay: the key holds no time')
+local stamp = string.format('%.0f', now)
+local me = asker and ('w:' .. asker)
+if me then
+  local joined = string.match(redis.call('HGET', key, me) or '', '^(%d+) ')
+  redis.call('HSET', key, me, (joined or stamp) .. ' ' .. stamp)
 end
-if now >= last + interval or last > now + interval then
-  redis.call('SET', KEYS[1], now, 'PX', math.ceil(interval))
+local last = -1e300
+local front, first
+local fields = redis.call('HGETALL', key)
+for i = 1, #fields, 2 do
+  local name, value = fields[i], fields[i + 1]
+  if name == 'last' then
+    last = tonumber(value)
+    if not last or last ~= last then
+      return redis.error_reply('ttpay: the key holds no time')
+    end
+  else
+    local joined, seen = string.match(value, '^(%d+) (%d+)$')
+    joined, seen = tonumber(joined), tonumber(seen)
+    if not joined or seen < now - 2 * interval or seen > now + interval then
+      redis.call('HDEL', key, name)
+    elseif not front or joined < first or (joined == first and name < front) then
+      front, first = name, joined
+    end
+  end
+end
+redis.call('PEXPIRE', key, math.ceil(3 * interval))
+local free = last + interval
+if last > now + interval then free = now end
+local grace = interval / 4
+local mine = not me or front == me
+if now >= free and (mine or now >= free + grace) then
+  redis.call('HSET', key, 'last', stamp)
+  if me then redis.call('HDEL', key, me) end
   return 0
 end
-return math.max(1, math.ceil(last + interval - now))`;
+local at = free
+if not mine then
+  if now < free then at = free + interval / 10 else at = free + grace end
+end
+return math.max(1, math.min(interval, math.ceil(at - now)))`;
 
 /** The key of an app's sends: share it (and the script) with every service that calls TTPay. */
 export const DEFAULT_KEY_PREFIX = 'ttpay:rate:';
@@ -56,8 +100,9 @@ function evaluator(client) {
 export function redisRateLimiter(client, { keyPrefix = DEFAULT_KEY_PREFIX } = {}) {
   const evaluate = evaluator(client);
   return {
-    async acquire(key, { intervalMs }) {
-      const answer = await evaluate(RATE_LIMIT_SCRIPT, [keyPrefix + key], [String(intervalMs)]);
+    async acquire(key, { intervalMs, asker }) {
+      const args = typeof asker === 'string' ? [String(intervalMs), asker] : [String(intervalMs)];
+      const answer = await evaluate(RATE_LIMIT_SCRIPT, [keyPrefix + key], args);
       // Exactly the script's reply: an integer from 0 to the interval. Anything else (nil, a
       // string, a table, a number out of range: another script on the key, a proxy, a broken
       // client) is a failure the client's onRateLimiterError handles, never "send now".

@@ -13,7 +13,7 @@
 //! its process leaves no debt, and a store that restarts starts from the truth (its last send is
 //! in the past anyway). Waiting callers of one app in one process stand in a [`Line`] and only its
 //! first asks, so they are served in the order they came, and a shared store sees one asker per
-//! process.
+//! process (an id per wasm instance), which the stores this package ships serve in turn.
 
 use std::collections::VecDeque;
 
@@ -172,11 +172,16 @@ impl SharedAnswer {
     }
 }
 
-/// When the first in line asks the shared store again after a `Retry(ms)`: a little later by a
-/// `jitter` in [0, 1), so that the processes waiting on one store do not ask in the same order
-/// every time (fairness between them is the luck of that order).
-pub fn retry_in_ms(hint_ms: f64, rule: Rule, jitter: f64) -> f64 {
-    hint_ms + rule.interval_ms / 20.0 * jitter.clamp(0.0, 1.0)
+/// When the first in line asks the shared store again after `Retry(hint_ms)` answered the ask it
+/// sent at `asked_ms`: in ms from `now_ms`. The hint counts from the ask, not from the answer: the
+/// store measured it half a round trip after the ask, and the next ask arrives half a round trip
+/// after it leaves, so counting from the answer lands every re-ask a round trip late (a store 50 ms
+/// away lost 100 ms per send). Plus a pad of up to a twentieth of the interval (`jitter` in
+/// [0, 1)), so a re-ask lands just after the send is due rather than just before: one that lands
+/// early is told to wait a few ms and costs a whole round trip more.
+pub fn ask_again_in_ms(hint_ms: f64, asked_ms: f64, now_ms: f64, rule: Rule, jitter: f64) -> f64 {
+    let pad = rule.interval_ms / 20.0 * jitter.clamp(0.0, 1.0);
+    (asked_ms + hint_ms + pad - now_ms).clamp(0.0, hint_ms + pad)
 }
 
 #[cfg(test)]
@@ -237,6 +242,17 @@ mod tests {
         assert_eq!(line.leave(b), None);
         assert_eq!(line.leave(d), None);
         assert!(line.is_empty());
+    }
+
+    #[test]
+    fn a_re_ask_counts_from_the_ask_and_never_waits_longer_than_the_hint() {
+        // Asked at 1000, answered at 1100 (a store 50 ms away): "150" is due at 1150.
+        assert_eq!(ask_again_in_ms(150.0, 1000.0, 1100.0, RULE, 0.0), 50.0);
+        // A hint shorter than the round trip: ask again at once.
+        assert_eq!(ask_again_in_ms(30.0, 1000.0, 1100.0, RULE, 0.0), 0.0);
+        // A clock that went back waits no longer than the hint and its pad.
+        assert_eq!(ask_again_in_ms(150.0, 1000.0, 0.0, RULE, 1.0), 160.5);
+        assert_eq!(ask_again_in_ms(150.0, 1000.0, 1000.0, RULE, 1.0), 160.5);
     }
 
     #[test]

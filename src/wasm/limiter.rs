@@ -132,11 +132,33 @@ pub enum SharedFailure {
 /// The second argument of `rateLimiter.acquire(key, options)`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AcquireOptions {
+struct AcquireOptions<'a> {
     /// Two sends of the key at least this many ms apart.
     interval_ms: f64,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     signal: JsValue,
+    /// Who asks: this instance's id, so that a store can serve the processes asking it in turn.
+    asker: &'a str,
+}
+
+thread_local! {
+    static ASKER: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// This wasm instance's id for a shared store's turns (16 hex digits, random, made on first use):
+/// one per instance, as its callers of one app stand in one line whichever client they use.
+pub fn asker(random: impl FnOnce() -> Result<[u8; 16], JsValue>) -> Result<String, JsValue> {
+    ASKER.with(|id| {
+        let mut id = id.borrow_mut();
+        if id.is_empty() {
+            *id = random()?
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+        }
+        Ok(id.clone())
+    })
 }
 
 impl SharedLimiter {
@@ -178,10 +200,11 @@ impl SharedLimiter {
         why.clone_into(&mut self.failure.borrow_mut());
     }
 
-    /// Asks for a send now for `key`, within `timeout_ms`.
+    /// Asks for a send now for `key` on behalf of `asker`, within `timeout_ms`.
     pub async fn acquire(
         &self,
         key: &str,
+        asker: &str,
         rule: Rule,
         timeout_ms: u32,
         signal: Option<&Signal>,
@@ -189,6 +212,7 @@ impl SharedLimiter {
         let options = to_js(&AcquireOptions {
             interval_ms: rule.interval_ms,
             signal: signal.map_or(JsValue::UNDEFINED, Signal::js),
+            asker,
         });
         let failed = |why: &str, e: JsValue| {
             SharedFailure::Failed(format!("{why}{}", describe(&e)), Some(e))

@@ -255,6 +255,12 @@ fn signal(value: &JsValue) -> Result<Option<Signal>, Error> {
         .ok_or_else(|| Error::invalid("signal", "must be an AbortSignal"))
 }
 
+/// A CSPRNG that threw: nothing can be sent without its bytes.
+fn random_failed(e: JsValue) -> JsValue {
+    let err = Error::new(ErrorKind::Network, "crypto.getRandomValues failed");
+    js_error(&err, Some(e))
+}
+
 fn aborted(call: &Call, reason: JsValue) -> JsValue {
     let mut err = Error::new(
         ErrorKind::Aborted,
@@ -365,8 +371,10 @@ impl Inner {
             let (why, cause) = if let Some(why) = shared.down(now()) {
                 (why, None)
             } else {
+                let asker = limiter::asker(|| self.random.bytes16()).map_err(random_failed)?;
+                let asked = now();
                 let answer = shared
-                    .acquire(&config.app_id, rule, policy.timeout_ms, signal)
+                    .acquire(&config.app_id, &asker, rule, policy.timeout_ms, signal)
                     .await;
                 match answer {
                     Ok(SharedAnswer::Granted) => {
@@ -375,7 +383,8 @@ impl Inner {
                     }
                     Ok(SharedAnswer::Retry(ms)) => {
                         let jitter = js_sys::Math::random();
-                        return Ok(Some(core_limiter::retry_in_ms(ms, rule, jitter)));
+                        let again = core_limiter::ask_again_in_ms(ms, asked, now(), rule, jitter);
+                        return Ok(Some(again));
                     }
                     Ok(SharedAnswer::Invalid(what)) => {
                         let why = format!("answered {what}");
@@ -415,12 +424,7 @@ impl Inner {
                 self.pace(&mut call, rule, signal.as_ref()).await?;
             }
             let timeout = call.begin_attempt(now()).map_err(|e| js_error(&e, None))?;
-            let random = self.random.bytes16().map_err(|e| {
-                js_error(
-                    &Error::new(ErrorKind::Network, "crypto.getRandomValues failed"),
-                    Some(e),
-                )
-            })?;
+            let random = self.random.bytes16().map_err(random_failed)?;
             let attempt = call.attempts();
             let started = now();
             let request = call.sign(config, started, &random);

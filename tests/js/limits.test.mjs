@@ -153,7 +153,7 @@ test('hooks and the new options are validated like every other option', () => {
 
 // ---- A shared limiter (rateLimiter): the contract, with limiters written here ----
 
-test('rateLimiter.acquire gets the appId, the rule and the signal', async (t) => {
+test('rateLimiter.acquire gets the appId, the rule, the signal and this instance\'s asker id', async (t) => {
   const { app, mock } = await appMock(t, 'shared-args-app');
   const seen = [];
   const rateLimiter = { acquire: (key, options) => (seen.push({ key, ...options }), 0) };
@@ -162,9 +162,15 @@ test('rateLimiter.acquire gets the appId, the rule and the signal', async (t) =>
   await client.closeOrder({ transactionId: 'o-0' });
   await client.closeOrder({ transactionId: 'o-1' }, { deadlineMs: 5_000, signal: controller.signal });
   assert.equal(seen.length, 2);
-  assert.deepEqual(seen[0], { key: app.appId, intervalMs: 350, signal: undefined });
+  const { asker } = seen[0];
+  assert.match(asker, /^[0-9a-f]{16}$/);
+  assert.deepEqual(seen[0], { key: app.appId, intervalMs: 350, signal: undefined, asker });
   assert.equal(seen[1].signal, controller.signal);
-  assert.equal(mock.stats().apiRequests, 2);
+  // One id per wasm instance, whichever client asks: its callers of an app stand in one line.
+  const other = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter });
+  await other.closeOrder({ transactionId: 'o-2' });
+  assert.equal(seen[2].asker, asker);
+  assert.equal(mock.stats().apiRequests, 3);
 });
 
 test('a shared limiter answering a wait is asked again after it; a wait past the deadline ends the call', async (t) => {
