@@ -5,13 +5,13 @@
 // Chromium. The apps are examples/bundlers/; each closes its own seeded order and shows the typed
 // error for an unknown one.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCommand } from './helpers.mjs';
+import { packedConsumer, runCommand } from './helpers.mjs';
 import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,22 +47,12 @@ function quietEnv(extra = {}) {
 }
 
 before(async () => {
-  // npm pack leaves out symbolic links, and pkg/dist may be one in a worktree: pack a copy.
-  const stage = tempDir('ttpay-stage-');
-  cpSync(join(root, 'pkg'), join(stage, 'pkg'), { recursive: true, dereference: true });
-  consumer = tempDir('ttpay-bundlers-');
-  const packed = await run('npm', ['pack', join(stage, 'pkg'), '--pack-destination', consumer, '--silent']);
-  const tarball = packed.trim().split('\n').pop();
-  writeFileSync(
-    join(consumer, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, dependencies: { 'ttpay-wasm': `file:./${tarball}` } }),
-  );
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: consumer });
+  ({ dir: consumer } = await packedConsumer('ttpay-bundlers-', TOOLS));
+  temps.push(consumer);
   // Everything package.json's `files` names was packed (a symbolic link would not have been).
   for (const file of JSON.parse(readFileSync(join(root, 'pkg/package.json'), 'utf8')).files) {
     assert.ok(existsSync(join(consumer, 'node_modules/ttpay-wasm', file)), `the tarball lacks ${file}`);
   }
-  for (const tool of TOOLS) symlinkSync(join(root, 'node_modules', tool), join(consumer, 'node_modules', tool));
   cpSync(join(root, 'examples/bundlers'), consumer, { recursive: true });
   mock = await startMockServer({
     orders: BUILDS.map((b) => ({ transactionId: `order-${b}`, state: 'NOTPAY' })),

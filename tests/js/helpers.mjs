@@ -2,7 +2,11 @@
 // and the secret-hygiene check. Every server listens on 127.0.0.1 and is closed by the test.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
 import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
@@ -108,10 +112,47 @@ export function cannedFetch(make) {
 /** Runs a command (bounded: 120 s unless `options.timeout` says otherwise), resolving to its
  * stdout; rejects with its whole output on failure. */
 export function runCommand(cmd, args, options = {}) {
+  return run(cmd, args, options).then(({ stdout }) => stdout);
+}
+
+/** The same, resolving to stdout and stderr together (tools that report on stderr: Jest). */
+export function runCommandOutput(cmd, args, options = {}) {
+  return run(cmd, args, options).then(({ stdout, stderr }) => stdout + stderr);
+}
+
+function run(cmd, args, options) {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout: 120_000, maxBuffer: 16 << 20, ...options }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
+      else resolve({ stdout, stderr });
     });
   });
+}
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * A throw-away project (a new directory named `prefix…`) with the package installed from its
+ * packed tarball, as a user's `npm install` would; `link` names packages of this repository's
+ * node_modules (the build tools and test runners the project uses) to link into its own. The
+ * caller removes the directory.
+ */
+export async function packedConsumer(prefix, link = []) {
+  // npm pack leaves out symbolic links, and pkg/dist may be one in a worktree: pack a copy.
+  const stage = mkdtempSync(join(tmpdir(), 'ttpay-stage-'));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    cpSync(join(root, 'pkg'), join(stage, 'pkg'), { recursive: true, dereference: true });
+    const packed = await runCommand('npm', ['pack', join(stage, 'pkg'), '--pack-destination', dir, '--silent'], { timeout: 60_000 });
+    const tarball = packed.trim().split('\n').pop();
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: { 'ttpay-wasm': `file:./${tarball}` } }));
+    await runCommand('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, timeout: 60_000 });
+    for (const name of link) symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name));
+    return { dir, tarball };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }
