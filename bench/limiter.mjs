@@ -376,7 +376,7 @@ export function limiterTable(figures) {
       if (r.error) return `| ${r.label} | ${r.processes} × ${r.callersPerProcess} | ${r.pass} | FAILED: ${r.error.split('\n')[0]} | | | | | |`;
       const each = r.processes > 1 ? r.perProcess.map((p) => `${f(p.share * 100)} %, ${f(p.callsPerSecond, 2)}/s, ${p.maxInWindow}`).join(' · ') : '—';
       const sent = (n) => (n === undefined ? '' : `; sent: ${n}`);
-      return `| ${r.label} | ${r.processes} × ${r.callersPerProcess} | ${r.pass} | ${f(r.callsPerSecond, 2)}/s | ${win(r)}${sent(r.sent?.maxInWindow)} | ${win(r.afterFirstSecond)}${sent(r.sent?.afterFirstSecond)} | ${f(r.requests)} (${errs(r.errors)}) | ${f(r.maxCallMs)} ms |`;
+      return `| ${r.label} | ${r.processes} × ${r.callersPerProcess} | ${r.pass} | ${f(r.callsPerSecond, 2)}/s | ${win(r)}${sent(r.sent?.maxInWindow)} | ${win(r.afterFirstSecond)}${sent(r.sent?.afterFirstSecond)} | ${each} | ${f(r.requests)} (${errs(r.errors)}) | ${f(r.maxCallMs)} ms |`;
     }),
   ];
   const kills = rows.filter((r) => r.phases);

@@ -108,6 +108,12 @@ export interface RateLimiterAcquireOptions {
    * serve the processes asking it in turn (the Redis script and the Durable Object do).
    */
   asker: string;
+  /**
+   * 0, or ms up to `intervalMs`: count a grant as made this much later. The client asks half an
+   * interval for a send that likely opens a connection (its first, or the first after 4 s idle),
+   * whose request leaves late.
+   */
+  holdMs: number;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { RateLimiter } from '../index.js';
 /** The parts of a Durable Object namespace binding the adapter uses. */
 export interface RateLimiterNamespace {
   idFromName(name: string): unknown;
-  get(id: never): { acquire(intervalMs: number, asker?: string): Promise<number> };
+  get(id: never): { acquire(intervalMs: number, asker?: string, holdMs?: number): Promise<number> };
 }
 
 /** The Durable Object class: export it from your Worker and bind it in wrangler.toml. */
@@ -11,9 +11,10 @@ export declare class TTPayRateLimiter {
   constructor(ctx: unknown, env: unknown);
   /**
    * 0: send now (recorded); otherwise the ms until asking again. The askers (one id per Worker
-   * isolate) take turns. Throws for unusable arguments.
+   * isolate) take turns; a grant counts `holdMs` (0 to intervalMs) later. Throws for unusable
+   * arguments.
    */
-  acquire(intervalMs: number, asker?: string): Promise<number>;
+  acquire(intervalMs: number, asker?: string, holdMs?: number): Promise<number>;
 }
 
 /** A shared `rateLimiter` on the `TTPayRateLimiter` Durable Object bound as `namespace`. */

@@ -4,7 +4,8 @@
 // least `intervalMs` ago, or else the ms until asking again (nothing recorded). The isolates asking
 // take turns, as with the Redis script (ttpay-wasm/redis): each asker joins a queue when it first
 // asks, a free send goes to the first of them unless it is more than a quarter interval late, and
-// an asker that stops asking leaves the queue two intervals later.
+// an asker that stops asking leaves the queue two intervals later. A grant may ask to count up to an
+// interval later (`holdMs`: a send that opens a connection leaves late).
 import { DurableObject } from 'cloudflare:workers';
 
 const MAX_INTERVAL_MS = 60_000;
@@ -23,9 +24,12 @@ export class TTPayRateLimiter extends DurableObject {
    * A send now, or how long until asking again. Called over RPC by `durableObjectRateLimiter`.
    * Throws for an interval or asker it cannot use, before anything is read or stored.
    */
-  async acquire(intervalMs, asker) {
+  async acquire(intervalMs, asker, holdMs = 0) {
     if (typeof intervalMs !== 'number' || !(intervalMs >= 1 && intervalMs <= MAX_INTERVAL_MS)) {
       throw new RangeError(`TTPayRateLimiter: intervalMs must be a number of ms from 1 to ${MAX_INTERVAL_MS}`);
+    }
+    if (typeof holdMs !== 'number' || !(holdMs >= 0 && holdMs <= intervalMs)) {
+      throw new RangeError('TTPayRateLimiter: holdMs must be a number of ms from 0 to intervalMs');
     }
     if (asker !== undefined && (typeof asker !== 'string' || !ASKER.test(asker))) {
       throw new TypeError('TTPayRateLimiter: asker must be 1 to 64 of A-Z, a-z, 0-9, _ and -');
@@ -46,15 +50,15 @@ export class TTPayRateLimiter extends DurableObject {
       if (seen < now - 2 * intervalMs || seen > now + intervalMs) queue.delete(id);
       else front ??= id;
     }
-    const free = this.#last > now + intervalMs ? now : this.#last + intervalMs;
+    const free = this.#last > now + 2 * intervalMs ? now : this.#last + intervalMs;
     const grace = intervalMs / 4;
     const first = asker === undefined || front === undefined || front === asker;
     if (now >= free && (first || now >= free + grace)) {
-      this.#last = now;
+      this.#last = now + holdMs;
       if (asker !== undefined) queue.delete(asker);
       // Not awaited: the output gate holds this reply until the write is durable, and the object
       // answers the next caller from memory meanwhile.
-      this.ctx.storage.put('last', now);
+      this.ctx.storage.put('last', this.#last);
       return 0;
     }
     const at = first ? free : now < free ? free + intervalMs / 10 : free + grace;
@@ -68,6 +72,6 @@ export class TTPayRateLimiter extends DurableObject {
  */
 export function durableObjectRateLimiter(namespace) {
   return {
-    acquire: (key, { intervalMs, asker }) => namespace.get(namespace.idFromName(key)).acquire(intervalMs, asker),
+    acquire: (key, { intervalMs, asker, holdMs }) => namespace.get(namespace.idFromName(key)).acquire(intervalMs, asker, holdMs),
   };
 }

@@ -9,18 +9,24 @@
 // process) joins the key's queue when it first asks, and a free send goes to the first of them;
 // only when that one is more than a quarter interval late may another take it. An asker that stops
 // asking leaves the queue two intervals later. So an aborted caller, a lost process or a restarted
-// Redis leaves no debt, and no process waits behind the others for more than its turn.
+// Redis leaves no debt, and no process waits behind the others for more than its turn. A grant may
+// ask to count up to an interval later (`holdMs`: a send that opens a connection leaves late), so
+// the key never holds a time more than an interval ahead.
 
 /**
  * The script. KEYS[1]: the app's key (a hash: `last`, the last grant's time, and `w:<asker>`,
  * "<joined> <seen>" per asker in the queue). ARGV[1]: the least ms between two sends (1 to
- * 60000). ARGV[2], optional: the asker's id (1 to 64 of `A-Za-z0-9_-`); without it the caller
- * takes no turn (a free send is its own). Anything else is refused with an error before the key
- * is touched; so is a key that holds anything but this.
+ * 60000). ARGV[2], optional: the asker's id (1 to 64 of `A-Za-z0-9_-`, or empty); without it the
+ * caller takes no turn (a free send is its own). ARGV[3], optional: ms from 0 to the interval by
+ * which a grant counts later. Anything else is refused with an error before the key is touched;
+ * so is a key that holds anything but this.
  */
 export const RATE_LIMIT_SCRIPT = `local interval = tonumber(ARGV[1])
 local asker = ARGV[2]
+if asker == '' then asker = nil end
+local hold = tonumber(ARGV[3] or '0')
 if not interval or interval ~= interval or interval < 1 or interval > 60000
+  or not hold or hold ~= hold or hold < 0 or hold > interval
   or (asker and (#asker > 64 or not string.match(asker, '^[%w_-]+$'))) then
   return redis.error_reply('ttpay: bad arguments')
 end
@@ -59,11 +65,11 @@ for i = 1, #fields, 2 do
 end
 redis.call('PEXPIRE', key, math.ceil(3 * interval))
 local free = last + interval
-if last > now + interval then free = now end
+if last > now + 2 * interval then free = now end
 local grace = interval / 4
 local mine = not me or front == me
 if now >= free and (mine or now >= free + grace) then
-  redis.call('HSET', key, 'last', stamp)
+  redis.call('HSET', key, 'last', string.format('%.0f', now + hold))
   if me then redis.call('HDEL', key, me) end
   return 0
 end
@@ -100,8 +106,8 @@ function evaluator(client) {
 export function redisRateLimiter(client, { keyPrefix = DEFAULT_KEY_PREFIX } = {}) {
   const evaluate = evaluator(client);
   return {
-    async acquire(key, { intervalMs, asker }) {
-      const args = typeof asker === 'string' ? [String(intervalMs), asker] : [String(intervalMs)];
+    async acquire(key, { intervalMs, asker, holdMs }) {
+      const args = [String(intervalMs), typeof asker === 'string' ? asker : '', String(holdMs ?? 0)];
       const answer = await evaluate(RATE_LIMIT_SCRIPT, [keyPrefix + key], args);
       // Exactly the script's reply: an integer from 0 to the interval. Anything else (nil, a
       // string, a table, a number out of range: another script on the key, a proxy, a broken

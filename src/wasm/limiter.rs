@@ -82,9 +82,14 @@ impl Turn {
         with_app(&self.app_id, |a| a.spacing.try_send(rule, now_ms))
     }
 
-    /// A send the shared limiter granted, counted here too.
-    pub fn record(&self, now_ms: f64) {
-        with_app(&self.app_id, |a| a.spacing.record(now_ms));
+    /// How much later a send now is to count (see `Spacing::hold_ms`).
+    pub fn hold_ms(&self, rule: Rule, now_ms: f64) -> f64 {
+        with_app(&self.app_id, |a| a.spacing.hold_ms(rule, now_ms))
+    }
+
+    /// A send the shared limiter granted (or the policy let go), counted here too.
+    pub fn record(&self, now_ms: f64, hold_ms: f64) {
+        with_app(&self.app_id, |a| a.spacing.record(now_ms, hold_ms));
     }
 }
 
@@ -139,6 +144,8 @@ struct AcquireOptions<'a> {
     signal: JsValue,
     /// Who asks: this instance's id, so that a store can serve the processes asking it in turn.
     asker: &'a str,
+    /// A grant is to count this many ms later: the send opens a connection and leaves late.
+    hold_ms: f64,
 }
 
 thread_local! {
@@ -200,11 +207,13 @@ impl SharedLimiter {
         why.clone_into(&mut self.failure.borrow_mut());
     }
 
-    /// Asks for a send now for `key` on behalf of `asker`, within `timeout_ms`.
+    /// Asks for a send now for `key` on behalf of `asker`, to count `hold_ms` later, within
+    /// `timeout_ms`.
     pub async fn acquire(
         &self,
         key: &str,
         asker: &str,
+        hold_ms: f64,
         rule: Rule,
         timeout_ms: u32,
         signal: Option<&Signal>,
@@ -213,6 +222,7 @@ impl SharedLimiter {
             interval_ms: rule.interval_ms,
             signal: signal.map_or(JsValue::UNDEFINED, Signal::js),
             asker,
+            hold_ms,
         });
         let failed = |why: &str, e: JsValue| {
             SharedFailure::Failed(format!("{why}{}", describe(&e)), Some(e))

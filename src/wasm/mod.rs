@@ -373,12 +373,20 @@ impl Inner {
             } else {
                 let asker = limiter::asker(|| self.random.bytes16()).map_err(random_failed)?;
                 let asked = now();
+                let hold = turn.hold_ms(rule, asked);
                 let answer = shared
-                    .acquire(&config.app_id, &asker, rule, policy.timeout_ms, signal)
+                    .acquire(
+                        &config.app_id,
+                        &asker,
+                        hold,
+                        rule,
+                        policy.timeout_ms,
+                        signal,
+                    )
                     .await;
                 match answer {
                     Ok(SharedAnswer::Granted) => {
-                        turn.record(now());
+                        turn.record(now(), hold);
                         return Ok(None);
                     }
                     Ok(SharedAnswer::Retry(ms)) => {
@@ -400,7 +408,7 @@ impl Inner {
             };
             match policy.on_error {
                 FailurePolicy::Send => {
-                    turn.record(now());
+                    turn.record(now(), turn.hold_ms(rule, now()));
                     return Ok(None);
                 }
                 FailurePolicy::Fail => {

@@ -153,7 +153,7 @@ test('hooks and the new options are validated like every other option', () => {
 
 // ---- A shared limiter (rateLimiter): the contract, with limiters written here ----
 
-test('rateLimiter.acquire gets the appId, the rule, the signal and this instance\'s asker id', async (t) => {
+test('rateLimiter.acquire gets the appId, the rule, the signal, this instance\'s asker id and the hold', async (t) => {
   const { app, mock } = await appMock(t, 'shared-args-app');
   const seen = [];
   const rateLimiter = { acquire: (key, options) => (seen.push({ key, ...options }), 0) };
@@ -164,8 +164,10 @@ test('rateLimiter.acquire gets the appId, the rule, the signal and this instance
   assert.equal(seen.length, 2);
   const { asker } = seen[0];
   assert.match(asker, /^[0-9a-f]{16}$/);
-  assert.deepEqual(seen[0], { key: app.appId, intervalMs: 350, signal: undefined, asker });
+  // The first send of this instance for the app opens a connection: it counts half an interval later.
+  assert.deepEqual(seen[0], { key: app.appId, intervalMs: 350, signal: undefined, asker, holdMs: 175 });
   assert.equal(seen[1].signal, controller.signal);
+  assert.equal(seen[1].holdMs, 0);
   // One id per wasm instance, whichever client asks: its callers of an app stand in one line.
   const other = new TTPayClient({ ...app, baseUrl: mock.url, rateLimiter });
   await other.closeOrder({ transactionId: 'o-2' });

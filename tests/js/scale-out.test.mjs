@@ -168,6 +168,15 @@ test("the script's turns: first asker first, a late one yields after a quarter i
   assert.deepEqual(left.sort(), ['w:c'], 'c was still queued before');
   assert.deepEqual(Object.keys(await io.hgetall('turns:app')).filter((f) => f.startsWith('w:')), [], 'and is gone');
   assert.ok((await io.pttl('turns:app')) <= 1200, 'the key expires three intervals after the last ask');
+  // A grant asked to count later (a send that opens a connection) holds the key that much longer,
+  // never more than an interval; the waits it makes are still at most an interval.
+  const hold = (asker, holdMs) => limiter.acquire('hold', { intervalMs: 400, asker, holdMs });
+  for (const bad of [-1, 401, Number.NaN]) await assert.rejects(hold('f', bad), /bad arguments/);
+  assert.equal(await hold('f', 400), 0);
+  const [seconds, micros] = await io.time();
+  const ahead = Number((await io.hgetall('turns:hold')).last) - (Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+  assert.ok(ahead > 300 && ahead <= 400, `the grant counts ${ahead} ms ahead`);
+  assert.equal(await hold('g', 0), 400, 'a wait of at most the interval');
 });
 
 test('embedded limiter (no rateLimiter): 4 processes × 10 callers each keep to 5/s alone, so together exceed it', async () => {
@@ -295,8 +304,8 @@ export default {
     const q = new URL(request.url).searchParams;
     const stub = env.LIMITER.get(env.LIMITER.idFromName('app'));
     try {
-      const asker = q.has('asker') ? JSON.parse(q.get('asker')) : undefined;
-      return Response.json({ answer: await stub.acquire(JSON.parse(q.get('interval')), asker) });
+      const [asker, hold] = ['asker', 'hold'].map((k) => (q.has(k) ? JSON.parse(q.get(k)) : undefined));
+      return Response.json({ answer: await stub.acquire(JSON.parse(q.get('interval')), asker, hold) });
     } catch (e) {
       return Response.json({ error: String(e.message ?? e) });
     }
@@ -311,9 +320,10 @@ export default {
     durableObjects: { LIMITER: { className: 'TTPayRateLimiter', useSQLite: true } },
   });
   cleanups.push(() => mf.dispose());
-  const ask = async (interval, asker) => {
+  const ask = async (interval, asker, hold) => {
     const q = new URLSearchParams({ interval: JSON.stringify(interval) });
     if (asker !== undefined) q.set('asker', JSON.stringify(asker));
+    if (hold !== undefined) q.set('hold', JSON.stringify(hold));
     return (await mf.dispatchFetch(`http://do.test/?${q}`)).json();
   };
   for (const interval of [0, -1, 0.5, 1e9, 1e308, null, '210', [], {}]) {
@@ -323,6 +333,10 @@ export default {
   for (const asker of ['', 'a b', 'x'.repeat(65), 5, null, {}, ['a']]) {
     const out = await ask(210, asker);
     assert.match(out.error ?? '', /TTPayRateLimiter: asker must be/, `${JSON.stringify(asker)}: ${JSON.stringify(out)}`);
+  }
+  for (const hold of [-1, 211, 1e308, null, '5', []]) {
+    const out = await ask(210, 'a', hold);
+    assert.match(out.error ?? '', /TTPayRateLimiter: holdMs must be/, `${JSON.stringify(hold)}: ${JSON.stringify(out)}`);
   }
   // None of that touched the stored state: a send now, then a wait of at most the interval.
   assert.equal((await ask(210)).answer, 0);
@@ -490,7 +504,8 @@ test('an abort while waiting for the shared limiter ends the call at once, nothi
   const key = `ttpay:rate:${appId}`;
   const [seconds, micros] = await io.time();
   const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  await io.set(key, String(now), 'PX', 60_000);
+  await io.hset(key, 'last', String(now));
+  await io.pexpire(key, 60_000);
   const client = new TTPayClient({ ...DEMO_APP, appId, baseUrl: mock.url, rateLimiter: redisRateLimiter(io), rateLimitPerSecond: 0.1, rateLimitMarginMs: 0 });
   const controller = new AbortController();
   const began = performance.now();
@@ -509,6 +524,6 @@ test('an abort while waiting for the shared limiter ends the call at once, nothi
   assert.equal(arrivals.length, 0, 'nothing was sent');
   assert.equal(mock.order('abort-order').state, 'NOTPAY');
   // Nothing was recorded for it: the key holds the send it found.
-  assert.equal(Number(await io.get(key)), now);
+  assert.equal(Number(await io.hget(key, 'last')), now);
   client.free();
 });
