@@ -1126,11 +1126,11 @@ fn six_callers_at_once_are_spaced_210_ms_apart_and_idle_time_banks_nothing() {
 fn sends_the_shared_limiter_granted_count_when_pacing_takes_over() {
     let rule = Rule::new(5.0, 50.0);
     let mut spacing = Spacing::new();
-    spacing.record(400.0);
+    spacing.record(400.0, 0.0);
     // The store failed: the local rule knows of its last grant.
     assert_eq!(spacing.try_send(rule, 500.0), Err(110.0));
     // An earlier grant never moves it back.
-    spacing.record(0.0);
+    spacing.record(0.0, 0.0);
     assert_eq!(spacing.try_send(rule, 610.0), Ok(()));
 }
 
