@@ -9,6 +9,7 @@ import {
   verifyReply,
   __setErrorClass,
   __setCrypto,
+  __setDefaultFetch,
 } from '../dist/ttpay_wasm.js';
 import { TTPayCode, TTPayError } from './error.js';
 
@@ -75,6 +76,10 @@ export function bind(module, crypto) {
     exports = initSync({ module });
     __setErrorClass(TTPayError);
     if (crypto !== undefined) __setCrypto(crypto);
+    // Next.js's edge sandbox (15.5.21 and later 15.x) rebuilds a Request handed to fetch as a GET
+    // without headers or body: there the global fetch is called as (url, init), looked up at each
+    // call as always.
+    if (typeof EdgeRuntime === 'string') __setDefaultFetch((url, init) => fetch(url, init));
   }
   return API;
 }
@@ -125,8 +130,8 @@ export function compileBase64(text, decode = decodeBase64) {
       'the copy inlined in its JavaScript',
       cause,
       'This runtime refuses to compile WebAssembly from bytes: in Cloudflare Workers import ttpay-wasm ' +
-        'with the `workerd` condition (wrangler and @cloudflare/vite-plugin do); in a browser, allow ' +
-        "'wasm-unsafe-eval' in the Content-Security-Policy",
+        'with the `workerd` condition (wrangler and @cloudflare/vite-plugin do); in Vercel\'s Edge runtime, ' +
+        "use the Node.js runtime; in a browser, allow 'wasm-unsafe-eval' in the Content-Security-Policy",
     );
   }
 }

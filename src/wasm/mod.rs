@@ -38,6 +38,9 @@ thread_local! {
     // The runtime's Web Crypto object; the Node entry passes `node:crypto`'s webcrypto because
     // Node 18 has no global `crypto`.
     static CRYPTO: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+    // The fetch a client without `options.fetch` calls as `(url, init)`, when the entry sets one:
+    // a runtime whose global fetch mishandles a `Request` (Next.js's edge sandbox).
+    static DEFAULT_FETCH: RefCell<Option<Function>> = const { RefCell::new(None) };
     static RANDOM_POOL: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     // Reply nonces verified by any client of this instance: a replay to one client is a replay.
     static SEEN_NONCES: RefCell<SeenNonces> = const { RefCell::new(SeenNonces::new()) };
@@ -46,6 +49,11 @@ thread_local! {
 #[wasm_bindgen(js_name = __setCrypto)]
 pub fn set_crypto(crypto: JsValue) {
     CRYPTO.with(|c| *c.borrow_mut() = Some(crypto));
+}
+
+#[wasm_bindgen(js_name = __setDefaultFetch)]
+pub fn set_default_fetch(fetch: Function) {
+    DEFAULT_FETCH.with(|f| *f.borrow_mut() = Some(fetch));
 }
 
 /// A TTPay client for one app. Holds the secret only as an expanded AES key inside wasm memory.
@@ -297,6 +305,9 @@ impl Inner {
     fn fetch(fetch: &JsValue) -> Result<Option<Function>, Error> {
         match fetch.clone() {
             f if f.is_undefined() => {
+                if let Some(fetch) = DEFAULT_FETCH.with(|f| f.borrow().clone()) {
+                    return Ok(Some(fetch));
+                }
                 if !Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
                     .is_ok_and(|f| f.is_function())
                 {

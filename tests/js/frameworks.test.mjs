@@ -4,23 +4,27 @@
 // own test or script does the asserting against the package's mock; this file checks that it ran,
 // passed, and ended by itself.
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { packedConsumer, runCommand, runCommandOutput } from './helpers.mjs';
+import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
+import { assertNoSecret, packedConsumer, runCommand, runCommandOutput } from './helpers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RECIPES = join(root, 'examples/frameworks');
 const BOUND = { timeout: 180_000 };
-const TOOLS = ['jest', 'jest-environment-jsdom', 'vitest', 'esbuild', 'typescript'];
+const TOOLS = ['jest', 'jest-environment-jsdom', 'vitest', 'esbuild', 'typescript', 'next', 'react', 'react-dom', '@types'];
 
 let consumer;
 
 /** The environment a recipe runs in: no colours, nothing inherited that changes module loading. */
 function cleanEnv(extra = {}) {
-  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...extra };
+  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', NEXT_TELEMETRY_DISABLED: '1', ...extra };
   for (const name of ['NODE_OPTIONS', 'NODE_PATH', 'NODE_TEST_CONTEXT']) delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith('TTPAY_') && !(name in extra)) delete env[name];
   return env;
 }
 
@@ -44,6 +48,16 @@ async function failing(cmd, args, options) {
     return err.message;
   }
   assert.fail(`${args.join(' ')} passed, and was expected to fail`);
+}
+
+/** A loopback port nothing listens on now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
 }
 
 before(async () => {
@@ -108,5 +122,87 @@ describe('AWS Lambda', () => {
     assert.equal(hung.statusCode, 504);
     assert.equal(hung.kind, 'timeout');
     assert.ok(hung.ms >= 2400 && hung.ms < 3000, `${hung.ms} ms`);
+  });
+});
+
+describe('Next.js 15, App Router: a route handler in the Node.js and the edge runtime', () => {
+  const next = join(root, 'node_modules/next/dist/bin/next');
+  let dir;
+
+  before(() => {
+    dir = recipe('nextjs');
+    // The repository's TypeScript is 7 (no compiler API yet); Next 15 type-checks with the
+    // TypeScript 5 it finds first, in the recipe's own node_modules, as a user's project has.
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(join(root, 'node_modules/typescript-5'), join(dir, 'node_modules/typescript'));
+  });
+
+  test('next build type-checks and succeeds with no TTPAY_* variable set (the client is made on first use)', { timeout: 300_000 }, async () => {
+    const out = await runCommandOutput(process.execPath, [next, 'build'], { cwd: dir, env: cleanEnv(), timeout: 280_000 });
+    assert.match(out, /Linting and checking validity of types/);
+    assert.doesNotMatch(out, /Skipping validation of types/);
+    assert.match(out, /ƒ \/api\/close\b/);
+    assert.match(out, /ƒ \/api\/close-edge\b/);
+    // The edge route is an edge function; the Node.js route is not.
+    const { functions } = JSON.parse(readFileSync(join(dir, '.next/server/middleware-manifest.json'), 'utf8'));
+    assert.deepEqual(Object.keys(functions), ['/api/close-edge/route']);
+    assert.ok(existsSync(join(dir, '.next/server/app/api/close/route.js')));
+  });
+
+  test('next start: both routes close an order; an unknown one is the typed api error, no id a 400', { timeout: 120_000 }, async (t) => {
+    assert.ok(existsSync(join(dir, '.next/BUILD_ID')), 'the build test ran first');
+    const mock = await startMockServer({
+      orders: [{ transactionId: 'order-next-nodejs', state: 'NOTPAY' }, { transactionId: 'order-next-edge', state: 'NOTPAY' }],
+    });
+    t.after(() => mock.close());
+    const port = await freePort();
+    const server = spawn(process.execPath, [next, 'start', '-H', '127.0.0.1', '-p', String(port)], {
+      cwd: dir,
+      env: cleanEnv({ TTPAY_APP_ID: DEMO_APP.appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId, TTPAY_BASE_URL: mock.url }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    server.stdout.on('data', (d) => (log += d));
+    server.stderr.on('data', (d) => (log += d));
+    const exited = new Promise((resolve) => server.on('exit', resolve));
+    t.after(async () => {
+      server.kill();
+      await exited;
+    });
+    // Up once it answers anything (405 for a GET on a POST route).
+    const deadline = Date.now() + 60_000;
+    while (!(await fetch(`http://127.0.0.1:${port}/api/close`).then(() => true, () => false))) {
+      assert.ok(Date.now() < deadline && server.exitCode === null, `next start did not come up:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const post = async (route, body) => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      assertNoSecret(text);
+      return { status: res.status, runtime: res.headers.get('x-runtime'), json: JSON.parse(text) };
+    };
+    for (const [route, runtime] of [['close', 'nodejs'], ['close-edge', 'edge']]) {
+      const transactionId = `order-next-${runtime}`;
+      const closed = await post(route, { transactionId });
+      assert.equal(closed.status, 200, `${route}: ${JSON.stringify(closed.json)}`);
+      assert.equal(closed.runtime, runtime);
+      assert.deepEqual({ ...closed.json, requestId: undefined }, { code: 0, msg: 'success', requestId: undefined, httpStatus: 200, attempts: 1, verified: true });
+      assert.match(closed.json.requestId, /^[0-9a-f-]{36}$/);
+      assert.equal(mock.order(transactionId).state, 'CLOSED');
+
+      const unknown = await post(route, { transactionId: 'order-next-unknown' });
+      assert.equal(unknown.status, 422);
+      assert.deepEqual([unknown.json.kind, unknown.json.code], ['api', 12002]);
+
+      const missing = await post(route, {});
+      assert.equal(missing.status, 400);
+      assert.equal(missing.json.kind, 'invalid_argument');
+      assert.match(missing.json.message, /^transactionId: /);
+    }
+    assertNoSecret(log);
   });
 });
