@@ -16,7 +16,10 @@ import { assertNoSecret, packedConsumer, runCommand, runCommandOutput } from './
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RECIPES = join(root, 'examples/frameworks');
 const BOUND = { timeout: 180_000 };
-const TOOLS = ['jest', 'jest-environment-jsdom', 'vitest', 'esbuild', 'typescript', 'next', 'react', 'react-dom', '@types'];
+const TOOLS = [
+  'jest', 'jest-environment-jsdom', 'vitest', 'esbuild', 'typescript', 'next', 'react', 'react-dom', '@types',
+  'express', 'hono', 'wrangler', 'miniflare',
+];
 
 let consumer;
 
@@ -122,6 +125,93 @@ describe('AWS Lambda', () => {
     assert.equal(hung.statusCode, 504);
     assert.equal(hung.kind, 'timeout');
     assert.ok(hung.ms >= 2400 && hung.ms < 3000, `${hung.ms} ms`);
+  });
+});
+
+/** Starts `node <file>` in `dir`, which prints `{"listening": port}`; stopped when the test ends. */
+async function serveNode(t, dir, file, env) {
+  const server = spawn(process.execPath, [file], { cwd: dir, env: cleanEnv({ PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const exited = new Promise((resolve) => server.on('exit', resolve));
+  t.after(async () => {
+    server.kill();
+    await exited;
+  });
+  const port = await new Promise((resolve, reject) => {
+    server.stdout.on('data', (d) => {
+      log += d;
+      const m = /\{"listening":(\d+)\}/.exec(log);
+      if (m) resolve(Number(m[1]));
+    });
+    server.stderr.on('data', (d) => (log += d));
+    exited.then((code) => reject(new Error(`${file} exited with ${code}:\n${log}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, log: () => log };
+}
+
+/** The answers the Express and Hono recipes give: the result, or the typed error by status. */
+function assertClosed({ status, json }, what) {
+  assert.equal(status, 200, `${what}: ${JSON.stringify(json)}`);
+  assert.equal(json.code, 0);
+  assert.equal(json.verified, true);
+  assert.match(json.requestId, /^[0-9a-f-]{36}$/);
+}
+
+const credentials = (mock) => ({ TTPAY_APP_ID: DEMO_APP.appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId, TTPAY_BASE_URL: mock.url });
+
+describe('Express 5', () => {
+  test('POST /orders/:id/close answers the result, or the typed error as JSON with its status', BOUND, async (t) => {
+    const dir = recipe('express');
+    const mock = await startMockServer({ orders: [{ transactionId: 'order-express', state: 'NOTPAY' }] });
+    t.after(() => mock.close());
+    const server = await serveNode(t, dir, 'server.mjs', credentials(mock));
+    const post = async (id) => {
+      const res = await fetch(`${server.url}/orders/${id}/close`, { method: 'POST' });
+      const text = await res.text();
+      assertNoSecret(text);
+      return { status: res.status, json: JSON.parse(text) };
+    };
+    assertClosed(await post('order-express'), 'express');
+    assert.equal(mock.order('order-express').state, 'CLOSED');
+    const unknown = await post('order-express-unknown');
+    assert.equal(unknown.status, 422);
+    assert.deepEqual([unknown.json.name, unknown.json.kind, unknown.json.code], ['TTPayError', 'api', 12002]);
+    assertNoSecret(server.log());
+  });
+});
+
+describe('Hono on Cloudflare Workers', () => {
+  test('bundled by wrangler, run in workerd: a bearer token, then the result or the typed error', BOUND, async (t) => {
+    const dir = recipe('hono');
+    await runCommand(join(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', 'out'], {
+      cwd: dir,
+      env: cleanEnv({ WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG: 'error' }),
+    });
+    const mock = await startMockServer({ orders: [{ transactionId: 'order-hono', state: 'NOTPAY' }] });
+    t.after(() => mock.close());
+    const { Miniflare } = await import('miniflare');
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: join(dir, 'out/index.js'),
+      modulesRoot: join(dir, 'out'),
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      compatibilityDate: '2026-04-01',
+      bindings: { ...credentials(mock), WORKER_TOKEN: 'hono-token' },
+    });
+    t.after(() => mf.dispose());
+    const post = async (id, token = 'hono-token') => {
+      const res = await mf.dispatchFetch(`http://worker.test/orders/${id}/close`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      assertNoSecret(text);
+      return { status: res.status, json: res.status === 401 ? null : JSON.parse(text) };
+    };
+    assert.equal((await post('order-hono', 'wrong')).status, 401);
+    assert.equal(mock.stats().apiRequests, 0, 'nothing sent without the token');
+    assertClosed(await post('order-hono'), 'hono');
+    assert.equal(mock.order('order-hono').state, 'CLOSED');
+    const unknown = await post('order-hono-unknown');
+    assert.equal(unknown.status, 422);
+    assert.deepEqual([unknown.json.kind, unknown.json.code], ['api', 12002]);
   });
 });
 
