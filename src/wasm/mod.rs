@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::core::call::CLOSE_ORDER_PATH;
 use crate::core::limiter::{self as core_limiter, FailurePolicy, Rule, SharedAnswer};
 use crate::core::options::{
     self, CloseOrderParams, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS,
@@ -292,6 +293,9 @@ impl Inner {
         let (config, fetch, hooks) = options::all_of3(config, fetch, hooks)?;
         let shared_limiter = shared?;
         let random = Random::of_runtime()?;
+        if fetch.is_none() {
+            attempt::warm_up(&config.base_url.endpoint(CLOSE_ORDER_PATH).0);
+        }
         Ok(Inner {
             config,
             fetch,
