@@ -1,15 +1,4 @@
-import { errorResponse, ttpay } from '@/lib/ttpay';
+// The same handler as app/api/close, in the edge runtime.
+export { POST } from '@/lib/close';
 
 export const runtime = 'edge';
-
-export async function POST(request: Request) {
-  const { transactionId } = await request.json().catch(() => ({}));
-  const client = ttpay(); // an unset TTPAY_* variable throws here: a 500, named in the server log
-  try {
-    const result = await client.closeOrder({ transactionId });
-    // x-runtime tells the test which runtime answered; your app does not need it.
-    return Response.json(result, { headers: { 'x-runtime': 'EdgeRuntime' in globalThis ? 'edge' : 'nodejs' } });
-  } catch (err) {
-    return errorResponse(err);
-  }
-}
