@@ -54,9 +54,9 @@ function assertEndedByItself(r, deadlineMs, slackMs = 100) {
  * TTPay's budget at the upstream, with tolerance for this loaded 2-core machine's scheduling
  * between a grant and its arrival at the mock (which runs in the test's own process): one more
  * once running, three counting the first second, where each process's first send (its first
- * connection, cold fetch code: hundreds of ms on a loaded 2-core machine) arrives late beside the
- * next ones. The decisions themselves are asserted exactly (assertDecisions); the figures without
- * tolerance are in docs/PERFORMANCE.md.
+ * connection, cold fetch code) can arrive hundreds of ms late when several processes start at once
+ * on two cores, more than the half interval such a send is held for. The decisions themselves are
+ * asserted exactly (assertDecisions); the figures without tolerance are in docs/PERFORMANCE.md.
  */
 function assertWithinBudget(m, what) {
   assert.ok(m.steadyMaxInWindow <= RATE + 1, `${what}: ${m.steadyMaxInWindow} in a 1000 ms window after the first second`);
