@@ -287,8 +287,8 @@ async function mock(positionals, values) {
   if (values.json) out(JSON.stringify(info));
   else {
     out(`mock TTPay listening on ${server.url} (Ctrl-C stops it)`);
-    out(`demo credentials (local test values, never real ones):`);
-    out(`  TTPAY_BASE_URL=${info.url} TTPAY_APP_ID=${info.appId} TTPAY_MCH_ID=${info.mchId} TTPAY_APP_SECRET=${info.appSecret}`);
+    out(`demo credentials (local test values, never real ones); in another shell:`);
+    out(`  export TTPAY_BASE_URL=${info.url} TTPAY_APP_ID=${info.appId} TTPAY_MCH_ID=${info.mchId} TTPAY_APP_SECRET=${info.appSecret}`);
     out(`orders: ${info.orders.join(' ')}`);
   }
   await new Promise((resolve) => {

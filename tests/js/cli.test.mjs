@@ -201,6 +201,12 @@ test('mock runs in the foreground, prints its URL and the demo credentials, and 
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)[1];
     assert.match(stdout, new RegExp(`TTPAY_APP_SECRET=${DEMO_APP.appSecret}`), 'the demo credentials are shown');
     assert.match(stdout, /orders: cli-1:NOTPAY cli-2:SUCCESS/);
+    // The credentials line pasted into another shell, as the Quick start says, then `close`.
+    const exportLine = /^ {2}(export TTPAY_.*)$/m.exec(stdout)?.[1];
+    assert.ok(exportLine, `no export line in:\n${stdout}`);
+    // runCommand rejects on a non-zero exit (2 when the variables did not reach the command).
+    const pasted = await runCommand('bash', ['-c', `${exportLine}\n"${process.execPath}" "${bin}" close cli-1`], { cwd: project });
+    assert.match(pasted, /^closed cli-1: code 0/m);
     const closed = clean(await cli(['close', 'cli-1', '--json'], { env: { ...credentials({ url }) } }));
     assert.equal(closed.code, 0, closed.stderr);
     const paid = await cli(['close', 'cli-2'], { env: { ...credentials({ url }) } });

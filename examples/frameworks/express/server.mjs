@@ -21,11 +21,12 @@ export const app = express();
 
 // Put your own authentication in front: whoever reaches this route can close any order.
 app.post('/orders/:id/close', async (req, res) => {
+  const client = ttpay(); // missing configuration throws here: a 500 and your log, not the caller's 400
   try {
-    res.json(await ttpay().closeOrder({ transactionId: req.params.id }));
+    res.json(await client.closeOrder({ transactionId: req.params.id }));
   } catch (err) {
     if (!(err instanceof TTPayError)) throw err;
-    res.status(STATUS[err.kind] ?? 502).json(err); // toJSON(): kind, code, msg, requestId; never the secret
+    res.status(STATUS[err.kind] ?? 502).json(err); // toJSON(): name, kind, code, msg, message, requestId…; never the secret
   }
 });
 

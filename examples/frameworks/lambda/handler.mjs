@@ -31,8 +31,9 @@ export const handler = async (event, context) => {
   // default): a `timeout` error answered in time instead of a killed function.
   const deadlineMs = context.getRemainingTimeInMillis() - MARGIN_MS;
   if (deadlineMs < 1) return respond(504, { ok: false, error: { kind: 'timeout', message: 'no time left to call TTPay' } });
+  const client = ttpay(); // missing configuration throws here: an invocation error in your logs, not a 400
   try {
-    const result = await ttpay().closeOrder({ transactionId: event?.transactionId }, { deadlineMs });
+    const result = await client.closeOrder({ transactionId: event?.transactionId }, { deadlineMs });
     return respond(200, { ok: true, result });
   } catch (err) {
     if (!(err instanceof TTPayError)) throw err;
