@@ -39,28 +39,37 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local stamp = string.format('%.0f', now)
 local me = asker and ('w:' .. asker)
-if me then
-  local joined = string.match(redis.call('HGET', key, me) or '', '^(%d+) ')
-  redis.call('HSET', key, me, (joined or stamp) .. ' ' .. stamp)
-end
-local last = -1e300
-local front, first
 local fields = redis.call('HGETALL', key)
+local last = -1e300
 for i = 1, #fields, 2 do
-  local name, value = fields[i], fields[i + 1]
-  if name == 'last' then
-    last = tonumber(value)
+  if fields[i] == 'last' then
+    last = tonumber(fields[i + 1])
     if not last or last ~= last then
       return redis.error_reply('ttpay: the key holds no time')
     end
-  else
+  end
+end
+local front, first, mine
+for i = 1, #fields, 2 do
+  local name, value = fields[i], fields[i + 1]
+  if name ~= 'last' then
     local joined, seen = string.match(value, '^(%d+) (%d+)$')
     joined, seen = tonumber(joined), tonumber(seen)
     if not joined or seen < now - 2 * interval or seen > now + interval then
       redis.call('HDEL', key, name)
-    elseif not front or joined < first or (joined == first and name < front) then
-      front, first = name, joined
+    else
+      if name == me then mine = joined end
+      if not front or joined < first or (joined == first and name < front) then
+        front, first = name, joined
+      end
     end
+  end
+end
+if me then
+  local joined = mine or now
+  redis.call('HSET', key, me, string.format('%.0f', joined) .. ' ' .. stamp)
+  if not front or joined < first or (joined == first and me < front) then
+    front, first = me, joined
   end
 end
 redis.call('PEXPIRE', key, math.ceil(3 * interval))
