@@ -116,6 +116,18 @@ impl Fields {
         serde_wasm_bindgen::from_value(self.copy.clone().into())
             .map_err(|e| Error::invalid(self.what, format!("could not be read ({e})")))
     }
+
+    /// [`Fields::read`], then every own name checked against `known` (an unknown one refused with
+    /// a suggestion), then [`Fields::typed`]: for an input that is one typed struct.
+    pub fn read_typed<T: DeserializeOwned>(
+        value: &JsValue,
+        what: &'static str,
+        known: &[&'static str],
+    ) -> Result<T, Error> {
+        let fields = Fields::read(value, what, false, known, &[])?;
+        crate::core::options::check_names(fields.names(), known)?;
+        fields.typed()
+    }
 }
 
 fn stand(s: Stand) -> JsValue {

@@ -264,10 +264,14 @@ fn signal(value: &JsValue) -> Result<Option<Signal>, Error> {
         .ok_or_else(|| Error::invalid("signal", "must be an AbortSignal"))
 }
 
-/// A CSPRNG that threw: nothing can be sent without its bytes.
+/// The error when the CSPRNG threw: nothing can be signed without its bytes.
+fn no_random() -> Error {
+    Error::new(ErrorKind::Network, "crypto.getRandomValues failed")
+}
+
+/// [`no_random`] for the JavaScript caller, with what the CSPRNG threw as its cause.
 fn random_failed(e: JsValue) -> JsValue {
-    let err = Error::new(ErrorKind::Network, "crypto.getRandomValues failed");
-    js_error(&err, Some(e))
+    js_error(&no_random(), Some(e))
 }
 
 fn aborted(call: &Call, reason: JsValue) -> JsValue {

@@ -9,7 +9,7 @@ use super::errors::js_error;
 use super::js::to_js;
 use super::js_input::Fields;
 use super::Random;
-use crate::core::options::{self, check_names, header_id, mch_id};
+use crate::core::options::{self, header_id, mch_id};
 use crate::core::secret::AppSecret;
 use crate::core::sign;
 use crate::core::verify::{self, Expected, ReplySignature};
@@ -85,9 +85,7 @@ fn secret_of(input: &mut Input) -> Result<AppSecret, Error> {
 #[wasm_bindgen(js_name = signRequest)]
 pub fn sign_request(input: JsValue) -> Result<JsValue, JsValue> {
     let build = || -> Result<Signed, Error> {
-        let fields = Fields::read(&input, "input", false, SIGN_FIELDS, &[])?;
-        check_names(fields.names(), SIGN_FIELDS)?;
-        let mut raw: SignInput = fields.typed()?;
+        let mut raw: SignInput = Fields::read_typed(&input, "input", SIGN_FIELDS)?;
         let secret = secret_of(&mut raw.app_secret);
         let app_id = header_id("appId", &raw.app_id);
         let mch = mch_id(&raw.mch_id);
@@ -120,12 +118,7 @@ pub fn sign_request(input: JsValue) -> Result<JsValue, JsValue> {
             Some(n) => n,
             None => {
                 let random = Random::of_runtime()?;
-                let bytes = random.bytes16().map_err(|_| {
-                    Error::new(
-                        crate::core::ErrorKind::Network,
-                        "crypto.getRandomValues failed",
-                    )
-                })?;
+                let bytes = random.bytes16().map_err(|_| super::no_random())?;
                 sign::nonce_from_bytes(&bytes)
             }
         };
@@ -166,9 +159,7 @@ struct Verdict {
 #[wasm_bindgen(js_name = verifyReply)]
 pub fn verify_reply(input: JsValue) -> Result<JsValue, JsValue> {
     let check = || -> Result<Verdict, Error> {
-        let fields = Fields::read(&input, "input", false, VERIFY_FIELDS, &[])?;
-        check_names(fields.names(), VERIFY_FIELDS)?;
-        let mut raw: VerifyInput = fields.typed()?;
+        let mut raw: VerifyInput = Fields::read_typed(&input, "input", VERIFY_FIELDS)?;
         let secret = secret_of(&mut raw.app_secret);
         let text = |field: &str, input: &Input| match input {
             Input::Str(s) => Ok(s.clone()),
