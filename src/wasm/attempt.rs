@@ -21,6 +21,8 @@ use web_sys::{
 
 use super::js::{buffer_bytes, chunk_bytes, get, promise_resolve, settle_quietly, to_js, Pairs};
 use super::timers::{Race, Signal, Stop};
+use crate::core::base_url::BaseUrl;
+use crate::core::call::CLOSE_ORDER_PATH;
 use crate::core::verify::SignatureHeaders;
 use crate::core::{Interrupted, Request};
 
@@ -306,10 +308,11 @@ thread_local! {
 /// process), which would otherwise run between a send's grant and its departure: the first request
 /// of a process arrived late and crowded the next one at TTPay. Nothing is sent; a failure (a
 /// runtime without `Request`) is ignored, and the send will meet it.
-pub fn warm_up(url: &str) {
+pub fn warm_up(base_url: &BaseUrl) {
     if WARMED.with(|w| w.replace(true)) {
         return;
     }
+    let (url, _) = base_url.endpoint(CLOSE_ORDER_PATH);
     let build = || -> Result<web_sys::Request, JsValue> {
         let init: RequestInit = bare_object().unchecked_into();
         init.set_method("POST");
@@ -318,7 +321,7 @@ pub fn warm_up(url: &str) {
         let headers = Headers::new()?;
         headers.append("Content-Type", "application/json")?;
         init.set_headers(&headers);
-        web_sys::Request::new_with_str_and_init(url, &init)
+        web_sys::Request::new_with_str_and_init(&url, &init)
     };
     let _ = build();
 }

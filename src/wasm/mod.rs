@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::core::call::CLOSE_ORDER_PATH;
 use crate::core::limiter::{self as core_limiter, FailurePolicy, Rule, SharedAnswer};
 use crate::core::options::{
     self, CloseOrderParams, RawCallOptions, CALL_OPTIONS, CLIENT_OPTIONS, CLOSE_ORDER_PARAMS,
@@ -298,7 +297,7 @@ impl Inner {
         let shared_limiter = shared?;
         let random = Random::of_runtime()?;
         if fetch.is_none() {
-            attempt::warm_up(&config.base_url.endpoint(CLOSE_ORDER_PATH).0);
+            attempt::warm_up(&config.base_url);
         }
         Ok(Inner {
             config,
@@ -427,7 +426,8 @@ impl Inner {
             };
             match policy.on_error {
                 FailurePolicy::Send => {
-                    turn.record(now(), turn.hold_ms(rule, now()));
+                    let at = now();
+                    turn.record(at, turn.hold_ms(rule, at));
                     return Ok(None);
                 }
                 FailurePolicy::Fail => {
