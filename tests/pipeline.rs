@@ -873,7 +873,20 @@ fn answered(seen: &mut SeenNonces, sent_ms: f64, ts: f64, nonce: &str, received_
     call.begin_attempt(sent_ms).unwrap();
     let _ = call.sign(&c, sent_ms, &[1; 16]);
     let body = format!(r#"{{"code":0,"msg":"success","request_id":"{nonce}"}}"#);
-    let (ts, signature) = signed_whole(ts, nonce, &body);
+    reply_signed(&mut call, &c, &body, (ts, nonce), received_ms, seen)
+}
+
+/// `body` as a 200 reply signed over the whole body at `ts` under `nonce`, handed to `call` at
+/// `received_ms`.
+fn reply_signed(
+    call: &mut Call,
+    c: &ClientConfig,
+    body: &str,
+    (ts, nonce): (f64, &str),
+    received_ms: f64,
+    seen: &mut SeenNonces,
+) -> Next {
+    let (ts, signature) = signed_whole(ts, nonce, body);
     let sig = ReplySignature {
         timestamp: &ts,
         nonce,
@@ -885,7 +898,7 @@ fn answered(seen: &mut SeenNonces, sent_ms: f64, ts: f64, nonce: &str, received_
         signature: headers(&sig),
         retry_after: None,
     };
-    call.handle_reply(&c, received_ms, 0.0, &r, seen)
+    call.handle_reply(c, received_ms, 0.0, &r, seen)
 }
 
 fn nonce(i: usize) -> String {
@@ -945,21 +958,9 @@ fn each_attempt_is_answered_in_its_own_time() {
     let retry_at = T0 + 60_000.0;
     call.begin_attempt(retry_at).unwrap();
     let _ = call.sign(&c, retry_at, &[2; 16]);
-    let body = OK;
-    let (ts, signature) = signed_whole(T0 + 20.0, &nonce(1), body);
     let n = nonce(1);
-    let sig = ReplySignature {
-        timestamp: &ts,
-        nonce: &n,
-        signature: &signature,
-    };
-    let r = Reply {
-        status: 200,
-        body: body.as_bytes(),
-        signature: headers(&sig),
-        retry_after: None,
-    };
-    let next = call.handle_reply(&c, retry_at + 50.0, 0.0, &r, &mut SeenNonces::new());
+    let seen = &mut SeenNonces::new();
+    let next = reply_signed(&mut call, &c, OK, (T0 + 20.0, &n), retry_at + 50.0, seen);
     let e = verified(&next).unwrap_err();
     assert!(e.contains("predates its request by 60.0 s"), "{e}");
 }
