@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
-import { assertNoSecret, packedConsumer, runCommand, runCommandOutput } from './helpers.mjs';
+import { assertNoSecret, packedConsumer, refusedPort, runCommand, runCommandOutput } from './helpers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RECIPES = join(root, 'examples/frameworks');
@@ -51,16 +50,6 @@ async function failing(cmd, args, options) {
     return err.message;
   }
   assert.fail(`${args.join(' ')} passed, and was expected to fail`);
-}
-
-/** A loopback port nothing listens on now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    }).on('error', reject);
-  });
 }
 
 before(async () => {
@@ -245,7 +234,7 @@ describe('Next.js 15, App Router: a route handler in the Node.js and the edge ru
       orders: [{ transactionId: 'order-next-nodejs', state: 'NOTPAY' }, { transactionId: 'order-next-edge', state: 'NOTPAY' }],
     });
     t.after(() => mock.close());
-    const port = await freePort();
+    const port = await refusedPort();
     const server = spawn(process.execPath, [next, 'start', '-H', '127.0.0.1', '-p', String(port)], {
       cwd: dir,
       env: cleanEnv({ TTPAY_APP_ID: DEMO_APP.appId, TTPAY_APP_SECRET: DEMO_APP.appSecret, TTPAY_MCH_ID: DEMO_APP.mchId, TTPAY_BASE_URL: mock.url }),

@@ -90,7 +90,7 @@ export async function stallServer(t, mode = 'headers') {
   return { url: `http://127.0.0.1:${server.address().port}`, requests: () => requests };
 }
 
-/** A loopback port with nothing listening on it. */
+/** A loopback port with nothing listening on it (a connection is refused; a server may take it). */
 export async function refusedPort() {
   const server = createServer();
   await new Promise((r) => server.listen(0, '127.0.0.1', r));

@@ -3,12 +3,11 @@
 // workerd (a Worker bundled by wrangler, run by Miniflare) and a strict TypeScript consumer.
 // The examples/ are what runs, so they cannot rot.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCommand } from './helpers.mjs';
+import { packedConsumer, runCommand } from './helpers.mjs';
 import { startMockServer, DEMO_APP } from 'ttpay-wasm/mock';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,14 +33,7 @@ const env = () => ({
 });
 
 before(async () => {
-  consumer = mkdtempSync(join(tmpdir(), 'ttpay-consumer-'));
-  const packed = await run('npm', ['pack', join(root, 'pkg'), '--pack-destination', consumer, '--silent']);
-  const tarball = packed.trim().split('\n').pop();
-  writeFileSync(
-    join(consumer, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, dependencies: { 'ttpay-wasm': `file:./${tarball}` } }),
-  );
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: consumer });
+  ({ dir: consumer } = await packedConsumer('ttpay-consumer-'));
   cpSync(join(root, 'examples'), consumer, { recursive: true });
   mock = await startMockServer({
     orders: RUNS.map((r) => ({ transactionId: `order-${r}`, state: 'NOTPAY' })),

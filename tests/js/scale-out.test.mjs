@@ -10,13 +10,12 @@
 // limiter decides is asserted exactly (the grants Redis logged: never six in one window of the
 // rule); arrivals at the mock with one of tolerance for a loaded machine's scheduling.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCommand } from './helpers.mjs';
+import { packedConsumer, runCommand } from './helpers.mjs';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { TTPayClient, TTPayError } from 'ttpay-wasm';
@@ -206,20 +205,10 @@ const run = (cmd, args, options = {}) => runCommand(cmd, args, { timeout: 120_00
  * out a dist/ that is a symbolic link, as in a git worktree that borrows another's build).
  */
 async function consumerWithWorkers() {
-  const dir = mkdtempSync(join(tmpdir(), 'ttpay-scale-out-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const stage = join(dir, 'stage');
-  const consumer = join(dir, 'consumer');
-  cpSync(join(root, 'pkg'), stage, { recursive: true, dereference: true });
+  const { dir: consumer } = await packedConsumer('ttpay-scale-out-');
+  cleanups.push(() => rmSync(consumer, { recursive: true, force: true }));
   cpSync(join(root, 'examples/worker-durable-object'), join(consumer, 'worker-durable-object'), { recursive: true });
   cpSync(join(root, 'tests/js/fixtures/worker-second'), join(consumer, 'worker-second'), { recursive: true });
-  const packed = await run('npm', ['pack', stage, '--pack-destination', consumer, '--silent']);
-  const tarball = packed.trim().split('\n').pop();
-  writeFileSync(
-    join(consumer, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, dependencies: { 'ttpay-wasm': `file:./${tarball}` } }),
-  );
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: consumer });
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG: 'error', NO_COLOR: '1' };
   const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
   await Promise.all(
