@@ -27,13 +27,13 @@
 // BENCH_LIMITER_REPEAT (1): passes over every run (one of everything first, then the next pass);
 // BENCH_LIMITER_ONLY: a comma-separated list of run ids. Prints a table and writes the figures
 // into bench/results.json as `limiter`, leaving the other figures there as they are.
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_APP } from 'ttpay-wasm/mock';
+import { packedConsumer, runCommand } from '../tests/js/helpers.mjs';
 import { RATE, callerConfigs, measure, recordingMock, runCallers, seededOrders, startRedis, stopAll } from '../tests/js/fixtures/scale-out.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -195,24 +195,15 @@ async function callersRun(run, redisUrl, tag) {
 
 /** The packed package in a throw-away consumer with the two Workers of the scale-out test,
  *  bundled by wrangler (as tests/js/scale-out.test.mjs does). */
-async function durableObjectConsumer(dir) {
-  const run = (cmd, args, options = {}) =>
-    new Promise((resolve, reject) =>
-      execFile(cmd, args, { timeout: 180_000, maxBuffer: 16 << 20, ...options }, (err, out, errOut) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${errOut}`)) : resolve(out))),
-    );
-  const stage = join(dir, 'stage');
-  const consumer = join(dir, 'consumer');
-  cpSync(join(root, 'pkg'), stage, { recursive: true, dereference: true });
-  cpSync(join(root, 'examples/worker-durable-object'), join(consumer, 'worker-durable-object'), { recursive: true });
-  cpSync(join(root, 'tests/js/fixtures/worker-second'), join(consumer, 'worker-second'), { recursive: true });
-  const tarball = (await run('npm', ['pack', stage, '--pack-destination', consumer, '--silent'])).trim().split('\n').pop();
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: { 'ttpay-wasm': `file:./${tarball}` } }));
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: consumer });
+async function durableObjectConsumer() {
+  const { dir } = await packedConsumer('ttpay-bench-limiter-');
+  cpSync(join(root, 'examples/worker-durable-object'), join(dir, 'worker-durable-object'), { recursive: true });
+  cpSync(join(root, 'tests/js/fixtures/worker-second'), join(dir, 'worker-second'), { recursive: true });
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG: 'error', NO_COLOR: '1' };
   for (const w of ['worker-durable-object', 'worker-second']) {
-    await run(join(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', 'out'], { cwd: join(consumer, w), env });
+    await runCommand(join(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', 'out'], { cwd: join(dir, w), env, timeout: 180_000 });
   }
-  return consumer;
+  return dir;
 }
 
 /** Two Workers × `loops` callers in one Miniflare, sharing one Durable Object. */
@@ -322,10 +313,9 @@ export async function limiterFigures() {
   const only = process.env.BENCH_LIMITER_ONLY?.split(',');
   const selected = only ? LIMITER_RUNS.filter((r) => only.includes(r.id)) : LIMITER_RUNS;
   const redis = await startRedis({ boundMs: REPEAT * selected.length * 120_000 + 300_000 });
-  const dir = mkdtempSync(join(tmpdir(), 'ttpay-bench-limiter-'));
   const started = performance.now();
+  let consumer = null; // the Durable Object runs' packed consumer, made on first use
   try {
-    let consumer = null;
     const runs = {};
     for (let pass = 0; pass < REPEAT; pass++) {
       for (const run of selected) {
@@ -334,7 +324,7 @@ export async function limiterFigures() {
         try {
           let raw;
           if (run.limiter === 'durable-object') {
-            consumer ??= await durableObjectConsumer(dir);
+            consumer ??= await durableObjectConsumer();
             raw = await durableObjectRun(run, consumer, tag);
           } else {
             raw = await callersRun(run, redis.url, tag);
@@ -356,7 +346,7 @@ export async function limiterFigures() {
   } finally {
     await redis.kill();
     await stopAll();
-    rmSync(dir, { recursive: true, force: true });
+    if (consumer) rmSync(consumer, { recursive: true, force: true });
     process.off('SIGINT', stop).off('SIGTERM', stop);
   }
 }
